@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * generic: for platforms where DMA is coherent. It has no cache maintenance
+ * to offer, so the core refuses to put a non-coherent device on it; its
+ * completion is a full fence, which orders the CPU's stores before a doorbell
+ * write that follows.
+ */
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "../arch.h"
+
+static int generic_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
+			 size_t whylen)
+{
+	(void)cfg;
+	(void)why;
+	(void)whylen;
+	long line = -1;
+#ifdef _SC_LEVEL1_DCACHE_LINESIZE
+	line = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
+#endif
+	/* Nothing is maintained here; the size is only reported. */
+	a->line = line > 0 && (line & (line - 1)) == 0 ? (size_t)line : 64;
+	return 0;
+}
+
+static void generic_nothing(struct dmab_arch *a, uintptr_t start, size_t len)
+{
+	(void)a;
+	(void)start;
+	(void)len;
+}
+
+static void generic_complete(struct dmab_arch *a)
+{
+	(void)a;
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+const struct dmab_arch_ops dmab__arch_generic = {
+    .name = "generic",
+    .maintains = false,
+    .auto_select = true,
+    .probe = generic_probe,
+    .clean = generic_nothing,
+    .inval = generic_nothing,
+    .clean_inval = generic_nothing,
+    .complete = generic_complete,
+};

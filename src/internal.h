@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Declarations shared between the library's own files; not installed. */
+#ifndef DMAB_INTERNAL_H
+#define DMAB_INTERNAL_H
+
+#include <dmabatch.h>
+#include <stdatomic.h>
+
+#include "../arch/arch.h"
+#include "xlate/xlate.h"
+
+#define DMAB_NAME_MAX 32
+
+enum dmab__op {
+	DMAB__CLEAN = 0,
+	DMAB__INVAL = 1,
+	DMAB__CLEAN_INVAL = 2,
+	DMAB__NOP = -1,
+};
+
+struct dmab__counters {
+	atomic_uint_fast64_t lines[3]; /* indexed by enum dmab__op */
+	atomic_uint_fast64_t completions;
+	atomic_uint_fast64_t completions_saved;
+	atomic_uint_fast64_t maps;
+	atomic_uint_fast64_t unmaps;
+	atomic_uint_fast64_t live;
+};
+
+struct dmab_device {
+	char name[DMAB_NAME_MAX];
+	bool coherent;
+	uint64_t mask; /* highest bus address the device can reach */
+	int numa_node;
+	enum dmab_sync_mode mode;
+	struct dmab_arch arch;
+	const struct dmab__xlate_ops *xlate;
+	void *xlate_ctx;
+	struct dmab__counters c;
+};
+
+/* error.c: record this thread's detailed message; returns @err. */
+int dmab__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* arch.c: pick and probe a backend for a device. */
+int dmab__arch_select(struct dmab_arch *a, const struct dmab_device_config *cfg);
+void dmab__arch_release(struct dmab_arch *a);
+
+/* batch.c: the issue-then-complete engine. */
+#define DMAB__BATCH_MAGIC 0xdaba7c4u
+int dmab__batch_enter(struct dmab_batch *b, struct dmab_device *dev);
+void dmab__batch_range(struct dmab_batch *b, int part, enum dmab__op op, uintptr_t start,
+		       size_t len);
+void dmab__batch_leave(struct dmab_batch *b, int part);
+int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len);
+int dmab__batch_finish(struct dmab_batch *b);
+
+/* sync.c: the direction rules, once. Add one buffer's maintenance to @b. */
+void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool for_device,
+		    enum dmab_dir dir);
+
+/* Argument checks shared by map.c and sync.c. */
+static inline bool dmab__dir_ok(enum dmab_dir dir)
+{
+	return (unsigned)dir <= DMAB_FROM_DEVICE;
+}
+
+static inline bool dmab__range_ok(uintptr_t start, size_t len)
+{
+	return start + len >= start;
+}
+
+#endif /* DMAB_INTERNAL_H */

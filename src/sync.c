@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The direction rules (arm64 mainline behaviour), in one place, and the
+ * sync calls built on them.
+ *
+ * for_device: clean, whatever the direction. Cleaning a FROM_DEVICE buffer
+ *   (rather than invalidating it) keeps the bytes the device does not write
+ *   and stops dirty lines being evicted over the device's data later.
+ * for_cpu: nothing for TO_DEVICE (the device did not write); otherwise
+ *   invalidate, after the transfer, because the CPU may have fetched lines
+ *   speculatively while the device owned them. A line the buffer only partly
+ *   covers also holds someone else's bytes, so it is cleaned as well as
+ *   invalidated.
+ */
+#include <errno.h>
+
+#include "internal.h"
+
+void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool for_device,
+		    enum dmab_dir dir)
+{
+	struct dmab_device *dev = b->part[part].dev;
+
+	if (dev->coherent || len == 0)
+		return;
+	if (for_device) {
+		dmab__batch_range(b, part, DMAB__CLEAN, (uintptr_t)cpu, len);
+		return;
+	}
+	if (dir == DMAB_TO_DEVICE)
+		return;
+
+	size_t line = dev->arch.line;
+	uintptr_t start = (uintptr_t)cpu, end = start + len;
+	uintptr_t s = start & ~(uintptr_t)(line - 1);
+	uintptr_t e = (end + line - 1) & ~(uintptr_t)(line - 1);
+	bool head = s != start, tail = e != end;
+
+	if (e - s == line) {
+		dmab__batch_range(b, part, head || tail ? DMAB__CLEAN_INVAL : DMAB__INVAL, s, line);
+		return;
+	}
+	if (head) {
+		dmab__batch_range(b, part, DMAB__CLEAN_INVAL, s, line);
+		s += line;
+	}
+	if (tail)
+		e -= line;
+	if (e > s)
+		dmab__batch_range(b, part, DMAB__INVAL, s, e - s);
+	if (tail)
+		dmab__batch_range(b, part, DMAB__CLEAN_INVAL, e, line);
+}
+
+static int to_cpu(struct dmab_device *dev, dmab_addr_t addr, size_t len, void **cpu,
+		  const char *what)
+{
+	int err = dev->xlate->to_cpu(dev->xlate_ctx, addr, len, cpu);
+
+	if (err)
+		return dmab__fail(err, "%s: %s: bus address 0x%llx (+%zu) is not mapped", what,
+				  dev->name, (unsigned long long)addr, len);
+	return 0;
+}
+
+static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr, size_t len,
+		      enum dmab_dir dir, bool for_device, const char *what)
+{
+	void *cpu;
+
+	if (!b || b->magic != DMAB__BATCH_MAGIC)
+		return dmab__fail(-EINVAL, "%s: batch not initialised", what);
+	if (!dev || !dmab__dir_ok(dir) || len == 0)
+		return dmab__fail(-EINVAL, "%s: %s", what,
+				  !dev	? "NULL device"
+				  : len ? "bad direction"
+					: "zero length");
+	int err = to_cpu(dev, addr, len, &cpu, what);
+
+	if (err)
+		return err;
+	int part = dmab__batch_enter(b, dev);
+
+	dmab__sync_add(b, part, cpu, len, for_device, dir);
+	dmab__batch_leave(b, part);
+	return 0;
+}
+
+int dmab_batch_sync_for_device(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr,
+			       size_t len, enum dmab_dir dir)
+{
+	return batch_sync(b, dev, addr, len, dir, true, "batch_sync_for_device");
+}
+
+int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr,
+			    size_t len, enum dmab_dir dir)
+{
+	return batch_sync(b, dev, addr, len, dir, false, "batch_sync_for_cpu");
+}
+
+static int sync_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enum dmab_dir dir,
+		       bool for_device, const char *what)
+{
+	struct dmab_batch b;
+
+	dmab_batch_init(&b);
+	int err = batch_sync(&b, dev, addr, len, dir, for_device, what);
+
+	if (err)
+		return err;
+	(void)dmab__batch_finish(&b);
+	return 0;
+}
+
+int dmab_sync_single_for_cpu(struct dmab_device *dev, dmab_addr_t addr, size_t len,
+			     enum dmab_dir dir)
+{
+	return sync_single(dev, addr, len, dir, false, "sync_single_for_cpu");
+}
+
+int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr, size_t len,
+				enum dmab_dir dir)
+{
+	return sync_single(dev, addr, len, dir, true, "sync_single_for_device");
+}
+
+/*
+ * Every entry is translated before anything is issued, so that a bad entry
+ * fails the call with no maintenance done and no counter moved.
+ */
+static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
+		   bool for_device, const char *what)
+{
+	if (!dev || !sg || nents <= 0 || !dmab__dir_ok(dir))
+		return dmab__fail(-EINVAL, "%s: %s", what,
+				  !dev	       ? "NULL device"
+				  : !sg	       ? "NULL list"
+				  : nents <= 0 ? "nents must be at least 1"
+					       : "bad direction");
+	for (int i = 0; i < nents; i++) {
+		void *cpu;
+
+		if (sg[i].dma_len == 0)
+			continue;
+		int err = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, what);
+
+		if (err)
+			return err;
+	}
+
+	struct dmab_batch b;
+
+	dmab_batch_init(&b);
+	for (int i = 0; i < nents; i++) {
+		void *cpu;
+
+		if (sg[i].dma_len == 0)
+			continue;
+		(void)dev->xlate->to_cpu(dev->xlate_ctx, sg[i].dma_addr, sg[i].dma_len, &cpu);
+		int part = dmab__batch_enter(&b, dev);
+
+		dmab__sync_add(&b, part, cpu, sg[i].dma_len, for_device, dir);
+		dmab__batch_leave(&b, part);
+	}
+	(void)dmab__batch_finish(&b);
+	return 0;
+}
+
+int dmab_sync_sg_for_cpu(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir)
+{
+	return sync_sg(dev, sg, nents, dir, false, "sync_sg_for_cpu");
+}
+
+int dmab_sync_sg_for_device(struct dmab_device *dev, struct dmab_sg *sg, int nents,
+			    enum dmab_dir dir)
+{
+	return sync_sg(dev, sg, nents, dir, true, "sync_sg_for_device");
+}
