@@ -11,6 +11,8 @@
 
 #define DMAB_NAME_MAX 32
 
+struct dmab__tlb;
+
 enum dmab__op {
 	DMAB__CLEAN = 0,
 	DMAB__INVAL = 1,
@@ -37,6 +39,8 @@ struct dmab_device {
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
 	struct dmab__counters c;
+	unsigned bounce;       /* DMAB_BOUNCE_* */
+	struct dmab__tlb *tlb; /* bounce pools; NULL if the device never bounces */
 };
 
 /* error.c: record this thread's detailed message; returns @err. */
@@ -54,6 +58,23 @@ void dmab__batch_range(struct dmab_batch *b, int part, enum dmab__op op, uintptr
 void dmab__batch_leave(struct dmab_batch *b, int part);
 int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len);
 int dmab__batch_finish(struct dmab_batch *b);
+/* A copy made now (into a bounce slot, before its clean is added), told to
+ * the backend like the deferred ones. */
+void dmab__copy_now(struct dmab_device *dev, void *dst, const void *src, size_t len);
+/* Room for @cap deferred copies beyond the batch's own, so that a long list
+ * still completes once; the caller frees it after dmab__batch_finish(). */
+struct dmab__copy {
+	void *dst;
+	const void *src;
+	size_t len;
+	int part;
+};
+struct dmab__spill {
+	size_t n, cap;
+	struct dmab__copy v[];
+};
+struct dmab__spill *dmab__spill_new(size_t cap);
+void dmab__batch_spill(struct dmab_batch *b, struct dmab__spill *s);
 
 /* sync.c: the direction rules, once. Add one buffer's maintenance to @b. */
 void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool for_device,
