@@ -46,11 +46,12 @@ static int check_buffer(struct dmab_device *dev, const void *cpu, size_t len, co
  * it in place; else bounce slots. Forced and unaligned bouncing are decided
  * before translating, since the original then needs no bus address at all.
  */
-static int map_entry(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
-		     unsigned attrs, dmab_addr_t *bus, const char *what, int index)
+static int map_entry(struct dmab_device *dev, struct dmab__hold *h, void *cpu, size_t len,
+		     enum dmab_dir dir, unsigned attrs, dmab_addr_t *bus, const char *what,
+		     int index)
 {
 	if (dmab__bounce_wanted(dev, cpu, len, dir))
-		return dmab__bounce_map(dev, cpu, len, attrs, bus, what, index);
+		return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
 
 	int err = dev->xlate->map(dev->xlate_ctx, cpu, len, bus);
 
@@ -60,7 +61,7 @@ static int map_entry(struct dmab_device *dev, void *cpu, size_t len, enum dmab_d
 	if (len && (*bus > dev->mask || len - 1 > dev->mask - *bus)) {
 		dev->xlate->unmap(dev->xlate_ctx, *bus, len);
 		if (dev->tlb)
-			return dmab__bounce_map(dev, cpu, len, attrs, bus, what, index);
+			return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
 		return dmab__fail(-ERANGE,
 				  "%s: %s: entry %d: bus range 0x%llx+%zu is beyond the DMA mask "
 				  "0x%llx (bouncing is off for this device)",
@@ -71,12 +72,13 @@ static int map_entry(struct dmab_device *dev, void *cpu, size_t len, enum dmab_d
 }
 
 /* Undo map_entry() for an entry whose call fails later. */
-static void unmap_entry(struct dmab_device *dev, dmab_addr_t bus, size_t len, const char *what)
+static void unmap_entry(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus, size_t len,
+			const char *what)
 {
 	struct dmab__bounce bb;
 
 	if (dmab__bounce_find(dev, bus, len, true, &bb, what) > 0)
-		dmab__bounce_release(dev, &bb);
+		dmab__bounce_release(dev, h, &bb);
 	else
 		dev->xlate->unmap(dev->xlate_ctx, bus, len);
 }
@@ -85,15 +87,12 @@ static void unmap_entry(struct dmab_device *dev, dmab_addr_t bus, size_t len, co
  * direction, SKIP_CPU_SYNC or not), then the clean of whatever the device
  * will read. */
 static void map_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, dmab_addr_t bus,
-		     size_t len, enum dmab_dir dir, unsigned attrs, const char *what)
+		     size_t len, enum dmab_dir dir, unsigned attrs, struct dmab__tally *n)
 {
-	struct dmab__bounce bb;
-	bool bounced = dmab__bounce_find(dev, bus, len, true, &bb, what) > 0;
+	void *slot = len ? dmab__bounce_start(dev, cpu, bus, len, n) : NULL;
 
-	if (bounced) {
-		dmab__bounce_start(dev, &bb);
-		cpu = bb.slot;
-	}
+	if (slot)
+		cpu = slot;
 	if ((attrs & DMAB_ATTR_SKIP_CPU_SYNC) || dev->coherent)
 		return;
 	int part = dmab__batch_enter(b, dev);
@@ -124,10 +123,25 @@ static int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, void
 	return 0;
 }
 
+/* Phases two and three: the entry as phase one found it, or -1 if it is
+ * gone (named twice in one list). */
+static int unmap_again(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
+		       struct dmab__bounce *bb)
+{
+	int r = dmab__bounce_peek(dev, bus, len, bb);
+
+	if (r > 0)
+		*cpu = bb->slot;
+	else if (r == 0)
+		(void)dev->xlate->to_cpu(dev->xlate_ctx, bus, len, cpu);
+	return r;
+}
+
 /* Phase two of an unmap, per entry: invalidate, and for a bounced entry
  * queue the copy back, which the batch makes after its completion. */
 static void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
-		       const struct dmab__bounce *bb, enum dmab_dir dir, unsigned attrs)
+		       const struct dmab__bounce *bb, enum dmab_dir dir, unsigned attrs,
+		       struct dmab__tally *n)
 {
 	if (attrs & DMAB_ATTR_SKIP_CPU_SYNC)
 		return;
@@ -135,16 +149,16 @@ static void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu,
 
 	dmab__sync_add(b, part, cpu, len, false, dir);
 	if (bb && dir != DMAB_TO_DEVICE)
-		dmab__bounce_out(b, part, bb);
+		dmab__bounce_out(b, part, bb, n);
 	dmab__batch_leave(b, part);
 }
 
 /* Phase three, per entry: give the bus address back. */
-static void unmap_release(struct dmab_device *dev, dmab_addr_t bus, size_t len,
-			  const struct dmab__bounce *bb)
+static void unmap_release(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus,
+			  size_t len, const struct dmab__bounce *bb)
 {
 	if (bb)
-		dmab__bounce_release(dev, bb);
+		dmab__bounce_release(dev, h, bb);
 	else
 		dev->xlate->unmap(dev->xlate_ctx, bus, len);
 }
@@ -184,15 +198,18 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
-	err = map_entry(dev, cpu, len, dir, attrs, out, what, 0);
+	err = map_entry(dev, NULL, cpu, len, dir, attrs, out, what, 0);
 	if (err)
 		return err;
 
 	struct dmab_batch b;
+	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
-	map_sync(&b, dev, cpu, *out, len, dir, attrs, what);
+	map_sync(&b, dev, cpu, *out, len, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
+	if (n.mappings)
+		dmab__bounce_account(dev, &n);
 	count_map(dev, 1);
 	return 0;
 }
@@ -219,11 +236,14 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 		return err;
 
 	struct dmab_batch b;
+	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
-	unmap_sync(&b, dev, cpu, len, bounced ? &bb : NULL, dir, attrs);
+	unmap_sync(&b, dev, cpu, len, bounced ? &bb : NULL, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
-	unmap_release(dev, addr, len, bounced ? &bb : NULL);
+	unmap_release(dev, NULL, addr, len, bounced ? &bb : NULL);
+	if (bounced)
+		dmab__bounce_account(dev, &n);
 	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	return 0;
 }
@@ -254,25 +274,33 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
+	struct dmab__hold h;
+
+	dmab__hold_init(&h, dev->tlb);
 	for (int i = 0; i < nents; i++) {
 		dmab_addr_t bus = 0;
 
-		err = map_entry(dev, sg[i].addr, sg[i].len, dir, attrs, &bus, what, i);
+		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, &bus, what, i);
 		if (err) {
 			while (i-- > 0)
-				unmap_entry(dev, sg[i].dma_addr, sg[i].dma_len, what);
+				unmap_entry(dev, &h, sg[i].dma_addr, sg[i].dma_len, what);
+			dmab__hold_release(&h);
 			return err;
 		}
 		sg[i].dma_addr = bus;
 		sg[i].dma_len = sg[i].len;
 	}
+	dmab__hold_release(&h);
 
 	struct dmab_batch b;
+	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
 	for (int i = 0; i < nents; i++)
-		map_sync(&b, dev, sg[i].addr, sg[i].dma_addr, sg[i].dma_len, dir, attrs, what);
+		map_sync(&b, dev, sg[i].addr, sg[i].dma_addr, sg[i].dma_len, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
+	if (n.mappings)
+		dmab__bounce_account(dev, &n);
 	count_map(dev, (uint64_t)nents);
 	return nents;
 }
@@ -309,6 +337,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	 */
 	struct dmab_batch b;
 	struct dmab__spill *spill = NULL;
+	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
 	if (copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
@@ -316,30 +345,40 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		spill = dmab__spill_new(copies);
 		dmab__batch_spill(&b, spill);
 	}
-	for (int i = 0; i < nents; i++) {
+	/* Phase two has nothing to do without maintenance or copies back. */
+	bool work = !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) &&
+		    (!dev->coherent || (copies && dir != DMAB_TO_DEVICE));
+
+	for (int i = 0; i < nents && work; i++) {
 		struct dmab__bounce bb;
 		void *cpu;
 
 		if (sg[i].dma_len == 0)
 			continue;
-		int bounced = unmap_find(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what, i);
+		int bounced = unmap_again(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb);
 
-		unmap_sync(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, dir, attrs);
+		unmap_sync(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, dir, attrs, &n);
 	}
 	(void)dmab__batch_finish(&b);
 	free(spill);
+
+	struct dmab__hold h;
+
+	dmab__hold_init(&h, dev->tlb);
 	for (int i = 0; i < nents; i++) {
 		struct dmab__bounce bb;
 		void *cpu;
 		int bounced = 0;
 
 		if (sg[i].dma_len)
-			bounced =
-			    unmap_find(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what, i);
+			bounced = unmap_again(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb);
 		/* < 0: the list named one bounce mapping twice; it is gone. */
 		if (bounced >= 0)
-			unmap_release(dev, sg[i].dma_addr, sg[i].dma_len, bounced ? &bb : NULL);
+			unmap_release(dev, &h, sg[i].dma_addr, sg[i].dma_len, bounced ? &bb : NULL);
 	}
+	dmab__hold_release(&h);
+	if (copies)
+		dmab__bounce_account(dev, &n);
 	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	return 0;
 }

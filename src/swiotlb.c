@@ -188,8 +188,8 @@ static int pool_full(struct dmab_device *dev, unsigned attrs, size_t len, const 
 	return -ENOMEM;
 }
 
-int dmab__bounce_map(struct dmab_device *dev, void *cpu, size_t len, unsigned attrs,
-		     dmab_addr_t *bus, const char *what, int index)
+int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, size_t len,
+		     unsigned attrs, dmab_addr_t *bus, const char *what, int index)
 {
 	struct dmab__tlb *t = dev->tlb;
 	size_t offset, first;
@@ -203,7 +203,7 @@ int dmab__bounce_map(struct dmab_device *dev, void *cpu, size_t len, unsigned at
 				  "bounce mapping is %zu (see dmab_max_mapping_size)",
 				  what, dev->name, index, len, bounce_limit(t));
 	size_t n = (offset + len + DMAB__SLOT_SIZE - 1) >> DMAB__SLOT_SHIFT;
-	int err = dmab__tlb_alloc(t, n, cmask, want, &p, &first);
+	int err = dmab__tlb_alloc(t, h, n, cmask, want, &p, &first);
 
 	if (err == -ENOSPC)
 		return pool_full(dev, attrs, len, what, index);
@@ -214,8 +214,8 @@ int dmab__bounce_map(struct dmab_device *dev, void *cpu, size_t len, unsigned at
 	return 0;
 }
 
-static int lookup(struct dmab__pool *p, dmab_addr_t bus, size_t len, bool whole,
-		  struct dmab__bounce *out, const char *what, const char *name)
+int dmab__bounce_lookup(struct dmab__pool *p, dmab_addr_t bus, size_t len, bool whole,
+			struct dmab__bounce *out, const char *what, const char *name)
 {
 	size_t off = (size_t)(bus - p->bus), i = off >> DMAB__SLOT_SHIFT;
 	size_t in = off & (DMAB__SLOT_SIZE - 1);
@@ -246,48 +246,78 @@ static int lookup(struct dmab__pool *p, dmab_addr_t bus, size_t len, bool whole,
 	return 1;
 }
 
-int dmab__bounce_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, bool whole,
-		      struct dmab__bounce *out, const char *what)
+/* Extra pools may be retired: look there inside a read-side section. */
+int dmab__bounce_find_extra(struct dmab_device *dev, dmab_addr_t bus, size_t len, bool whole,
+			    struct dmab__bounce *out, const char *what)
 {
-	struct dmab__tlb *t = dev->tlb;
+	rcu_read_lock();
+	struct dmab__pool *p = dmab__tlb_extra_of(dev->tlb, bus);
+	int r = p ? dmab__bounce_lookup(p, bus, len, whole, out, what, dev->name) : 0;
 
-	if (!t)
-		return 0;
-	/* Extra pools may be retired: look there inside a read-side section. */
-	bool rcu = atomic_load_explicit(&t->npools, memory_order_relaxed) > 1 &&
-		   !dmab__tlb_in_first(t, bus);
-
-	if (rcu)
-		rcu_read_lock();
-	struct dmab__pool *p = dmab__tlb_pool_of(t, bus);
-	int r = p ? lookup(p, bus, len, whole, out, what, dev->name) : 0;
-
-	if (rcu)
-		rcu_read_unlock();
+	rcu_read_unlock();
 	return r;
 }
 
-void dmab__bounce_start(struct dmab_device *dev, const struct dmab__bounce *bb)
+int dmab__bounce_peek_extra(struct dmab_device *dev, dmab_addr_t bus, size_t len,
+			    struct dmab__bounce *out)
 {
-	atomic_fetch_add_explicit(&dev->tlb->bounced, 1, memory_order_relaxed);
-	dmab__bounce_in(dev, bb);
+	rcu_read_lock();
+	struct dmab__pool *p = dmab__tlb_extra_of(dev->tlb, bus);
+	int r = p ? dmab__bounce_read(p, bus, len, out) : 0;
+
+	rcu_read_unlock();
+	return r;
 }
 
-void dmab__bounce_in(struct dmab_device *dev, const struct dmab__bounce *bb)
+void *dmab__bounce_start(struct dmab_device *dev, void *orig, dmab_addr_t bus, size_t len,
+			 struct dmab__tally *n)
+{
+	struct dmab__tlb *t = dev->tlb;
+	struct dmab__pool *p = t ? atomic_load_explicit(&t->pools, memory_order_acquire) : NULL;
+	void *slot = NULL;
+
+	/* Made by this call, so live: its pool, extra or not, stays. */
+	if (p && !dmab__pool_has(p, bus)) {
+		rcu_read_lock();
+		p = dmab__tlb_extra_of(t, bus);
+		rcu_read_unlock();
+	}
+	if (!p)
+		return NULL;
+	slot = p->cpu + (bus - p->bus);
+	dmab__copy_now(dev, slot, orig, len);
+	n->mappings++;
+	n->to_dev += len;
+	return slot;
+}
+
+void dmab__bounce_in(struct dmab_device *dev, const struct dmab__bounce *bb, struct dmab__tally *n)
 {
 	dmab__copy_now(dev, bb->slot, bb->orig, bb->len);
-	atomic_fetch_add_explicit(&dev->tlb->bytes_to_dev, bb->len, memory_order_relaxed);
+	n->to_dev += bb->len;
 }
 
-void dmab__bounce_out(struct dmab_batch *b, int part, const struct dmab__bounce *bb)
+void dmab__bounce_out(struct dmab_batch *b, int part, const struct dmab__bounce *bb,
+		      struct dmab__tally *n)
 {
-	struct dmab_device *dev = b->part[part].dev;
-
 	(void)dmab__batch_defer_copy(b, part, bb->orig, bb->slot, bb->len);
-	atomic_fetch_add_explicit(&dev->tlb->bytes_from_dev, bb->len, memory_order_relaxed);
+	n->from_dev += bb->len;
 }
 
-void dmab__bounce_release(struct dmab_device *dev, const struct dmab__bounce *bb)
+void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n)
+{
+	struct dmab__tlb *t = dev->tlb;
+
+	if (n->mappings)
+		atomic_fetch_add_explicit(&t->bounced, n->mappings, memory_order_relaxed);
+	if (n->to_dev)
+		atomic_fetch_add_explicit(&t->bytes_to_dev, n->to_dev, memory_order_relaxed);
+	if (n->from_dev)
+		atomic_fetch_add_explicit(&t->bytes_from_dev, n->from_dev, memory_order_relaxed);
+}
+
+void dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
+			  const struct dmab__bounce *bb)
 {
 	struct dmab__pool *p = bb->pool;
 	struct dmab__slot *s = &p->slot[bb->index];
@@ -299,7 +329,7 @@ void dmab__bounce_release(struct dmab_device *dev, const struct dmab__bounce *bb
 		atomic_store_explicit(&s[k].left, 0, memory_order_relaxed);
 		atomic_store_explicit(&s[k].head, 0, memory_order_relaxed);
 	}
-	dmab__tlb_free(dev->tlb, p, bb->index - pad, pad + data);
+	dmab__tlb_free(dev->tlb, h, p, bb->index - pad, pad + data);
 }
 
 void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out)

@@ -115,35 +115,127 @@ bool dmab__pool_find_run(struct dmab__pool *p, unsigned area, size_t n, uint64_t
 void dmab__pool_mark(struct dmab__pool *p, size_t first, size_t n, bool used);
 bool dmab__pool_has(const struct dmab__pool *p, dmab_addr_t bus);
 
+/*
+ * A call that takes or gives back slots for many entries keeps the area
+ * lock it last took until an entry needs another area, a slow path needs
+ * every lock, or the call releases it: a list from one area costs one lock,
+ * not one per entry. Nothing else is locked while a hold is kept.
+ */
+struct dmab__hold {
+	struct dmab__tlb *t;
+	int area; /* locked area, or -1 */
+};
+
 /* swiotlb_area.c */
+void dmab__hold_init(struct dmab__hold *h, struct dmab__tlb *t);
+void dmab__hold_release(struct dmab__hold *h);
 int dmab__tlb_check(const struct dmab_device_config *cfg);
 int dmab__tlb_init(struct dmab__tlb *t, struct dmab_device *dev,
 		   const struct dmab_device_config *cfg);
 void dmab__tlb_fini(struct dmab__tlb *t);
 unsigned dmab__tlb_cpu_area(const struct dmab__tlb *t);
-int dmab__tlb_alloc(struct dmab__tlb *t, size_t n, uint64_t cmask, uint64_t want,
-		    struct dmab__pool **pool, size_t *first);
-void dmab__tlb_free(struct dmab__tlb *t, struct dmab__pool *p, size_t first, size_t n);
-/* The pool holding @bus, or NULL. Unless it returns the first pool (never
- * unlinked), the caller must be inside rcu_read_lock() or hold a live
- * mapping in the pool it gets. */
-struct dmab__pool *dmab__tlb_pool_of(struct dmab__tlb *t, dmab_addr_t bus);
-bool dmab__tlb_in_first(struct dmab__tlb *t, dmab_addr_t bus);
+/* @h may be NULL: lock and unlock around this one operation. */
+int dmab__tlb_alloc(struct dmab__tlb *t, struct dmab__hold *h, size_t n, uint64_t cmask,
+		    uint64_t want, struct dmab__pool **pool, size_t *first);
+void dmab__tlb_free(struct dmab__tlb *t, struct dmab__hold *h, struct dmab__pool *p, size_t first,
+		    size_t n);
+/* The extra pool holding @bus, or NULL; caller inside rcu_read_lock(). */
+struct dmab__pool *dmab__tlb_extra_of(struct dmab__tlb *t, dmab_addr_t bus);
 size_t dmab__tlb_used(const struct dmab__tlb *t);
 
 /* swiotlb.c: what map.c and sync.c call. */
 int dmab__bounce_setup(struct dmab_device *dev, const struct dmab_device_config *cfg);
 void dmab__bounce_teardown(struct dmab_device *dev);
 void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out);
+int dmab__bounce_peek_extra(struct dmab_device *dev, dmab_addr_t bus, size_t len,
+			    struct dmab__bounce *out);
+
+/* The record of the mapping around @bus in @p: 1, or -1 if it is free. */
+static inline int dmab__bounce_read(struct dmab__pool *p, dmab_addr_t bus, size_t len,
+				    struct dmab__bounce *out)
+{
+	size_t off = (size_t)(bus - p->bus), i = off >> DMAB__SLOT_SHIFT;
+	size_t in = off & (DMAB__SLOT_SIZE - 1);
+	struct dmab__slot *s = &p->slot[i];
+
+	if (atomic_load_explicit(&s->left, memory_order_relaxed) <= in)
+		return -1;
+	out->pool = p;
+	out->index = i;
+	out->orig = (void *)(atomic_load_explicit(&s->orig, memory_order_relaxed) + in);
+	out->slot = p->cpu + off;
+	out->bus = bus;
+	out->len = len;
+	return 1;
+}
+
+/*
+ * dmab__bounce_find() again, for a range the same call has checked with it
+ * already: the same answer without the checks (1, 0 direct), or -1 if the
+ * mapping went meanwhile (a list that names one mapping twice).
+ */
+static inline int dmab__bounce_peek(struct dmab_device *dev, dmab_addr_t bus, size_t len,
+				    struct dmab__bounce *out)
+{
+	struct dmab__tlb *t = dev->tlb;
+	struct dmab__pool *p = t ? atomic_load_explicit(&t->pools, memory_order_acquire) : NULL;
+
+	if (!p)
+		return 0;
+	if (bus - p->bus < (dmab_addr_t)p->nslots << DMAB__SLOT_SHIFT)
+		return dmab__bounce_read(p, bus, len, out);
+	if (atomic_load_explicit(&t->npools, memory_order_relaxed) < 2)
+		return 0;
+	return dmab__bounce_peek_extra(dev, bus, len, out);
+}
 bool dmab__bounce_wanted(const struct dmab_device *dev, const void *cpu, size_t len,
 			 enum dmab_dir dir);
-int dmab__bounce_map(struct dmab_device *dev, void *cpu, size_t len, unsigned attrs,
-		     dmab_addr_t *bus, const char *what, int index);
-int dmab__bounce_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, bool whole,
-		      struct dmab__bounce *out, const char *what);
-void dmab__bounce_start(struct dmab_device *dev, const struct dmab__bounce *bb);
-void dmab__bounce_in(struct dmab_device *dev, const struct dmab__bounce *bb);
-void dmab__bounce_out(struct dmab_batch *b, int part, const struct dmab__bounce *bb);
-void dmab__bounce_release(struct dmab_device *dev, const struct dmab__bounce *bb);
+int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, size_t len,
+		     unsigned attrs, dmab_addr_t *bus, const char *what, int index);
+int dmab__bounce_lookup(struct dmab__pool *p, dmab_addr_t bus, size_t len, bool whole,
+			struct dmab__bounce *out, const char *what, const char *name);
+int dmab__bounce_find_extra(struct dmab_device *dev, dmab_addr_t bus, size_t len, bool whole,
+			    struct dmab__bounce *out, const char *what);
+
+/*
+ * Is @bus in a bounce mapping? 1 and *out filled; 0 if it is not in the
+ * pool (a direct mapping); -EINVAL if it is in the pool but not in a live
+ * mapping, or (@whole) not exactly one mapping's start and length, or
+ * (!@whole) runs past its mapping's end. Inline, because every entry of
+ * every call asks, and nearly always of the first pool.
+ */
+static inline int dmab__bounce_find(struct dmab_device *dev, dmab_addr_t bus, size_t len,
+				    bool whole, struct dmab__bounce *out, const char *what)
+{
+	struct dmab__tlb *t = dev->tlb;
+	struct dmab__pool *p = t ? atomic_load_explicit(&t->pools, memory_order_acquire) : NULL;
+
+	if (!p)
+		return 0;
+	/* The first pool is never unlinked: no read-side section needed. */
+	if (bus - p->bus < (dmab_addr_t)p->nslots << DMAB__SLOT_SHIFT)
+		return dmab__bounce_lookup(p, bus, len, whole, out, what, dev->name);
+	if (atomic_load_explicit(&t->npools, memory_order_relaxed) < 2)
+		return 0;
+	return dmab__bounce_find_extra(dev, bus, len, whole, out, what);
+}
+/*
+ * What one call bounced, added to the device's counters once at its end:
+ * a locked add right after a copy would wait for the copy's stores to
+ * drain, once per entry.
+ */
+struct dmab__tally {
+	uint64_t mappings, to_dev, from_dev;
+};
+/* Map's copy in, for the mapping at @bus made by this call: the original
+ * into the slots. Returns the slots' CPU address, NULL if @bus is direct. */
+void *dmab__bounce_start(struct dmab_device *dev, void *orig, dmab_addr_t bus, size_t len,
+			 struct dmab__tally *n);
+void dmab__bounce_in(struct dmab_device *dev, const struct dmab__bounce *bb, struct dmab__tally *n);
+void dmab__bounce_out(struct dmab_batch *b, int part, const struct dmab__bounce *bb,
+		      struct dmab__tally *n);
+void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n);
+void dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
+			  const struct dmab__bounce *bb);
 
 #endif /* DMAB_SWIOTLB_H */

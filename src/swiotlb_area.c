@@ -156,14 +156,61 @@ static struct dmab__pool *next_pool(struct dmab__pool *p)
 	return atomic_load_explicit(&p->next, memory_order_acquire);
 }
 
+void dmab__hold_init(struct dmab__hold *h, struct dmab__tlb *t)
+{
+	h->t = t;
+	h->area = -1;
+}
+
+void dmab__hold_release(struct dmab__hold *h)
+{
+	if (h && h->area >= 0) {
+		pthread_mutex_unlock(&h->t->areas[h->area].lock);
+		h->area = -1;
+	}
+}
+
+/* Lock area @a, or keep it if @h holds it already. */
+static void lock_area(struct dmab__tlb *t, struct dmab__hold *h, unsigned a)
+{
+	if (h && h->area == (int)a)
+		return;
+	dmab__hold_release(h);
+	pthread_mutex_lock(&t->areas[a].lock);
+	if (h)
+		h->area = (int)a;
+}
+
+static void unlock_area(struct dmab__tlb *t, struct dmab__hold *h, unsigned a)
+{
+	if (h)
+		dmab__hold_release(h);
+	else
+		pthread_mutex_unlock(&t->areas[a].lock);
+}
+
+/* Counters written under their area's lock, read without it: a plain
+ * load and store, no locked instruction. */
+static inline void add(atomic_size_t *c, size_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static inline void sub(atomic_size_t *c, size_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) - n,
+			      memory_order_relaxed);
+}
+
 static void take(struct dmab__tlb *t, unsigned a, struct dmab__pool *p, size_t first, size_t n)
 {
 	size_t hi = a + 1 == t->nareas ? p->nslots : ((size_t)a + 1) * t->area_slots;
 
 	dmab__pool_mark(p, first, n, true);
 	p->area[a].cursor = first + n < hi ? first + n : (size_t)a * t->area_slots;
-	atomic_fetch_add_explicit(&p->area[a].used, n, memory_order_relaxed);
-	atomic_fetch_add_explicit(&t->areas[a].used, n, memory_order_relaxed);
+	add(&p->area[a].used, n);
+	add(&t->areas[a].used, n);
 }
 
 /* A run in area @a of any pool; caller holds the area's lock. */
@@ -236,26 +283,25 @@ static struct dmab__pool *alloc_slow(struct dmab__tlb *t, unsigned start, size_t
 	return p;
 }
 
-/* 1: taken; 0: nothing here; -1: a run is here but the quota is short. */
-static int alloc_in_area(struct dmab__tlb *t, unsigned a, size_t n, uint64_t cmask, uint64_t want,
-			 struct dmab__pool **pool, size_t *first)
+/* 1: taken (the area stays locked if @h holds it); 0: nothing here; -1: a
+ * run is here but the quota is short. */
+static int alloc_in_area(struct dmab__tlb *t, struct dmab__hold *h, unsigned a, size_t n,
+			 uint64_t cmask, uint64_t want, struct dmab__pool **pool, size_t *first)
 {
 	struct dmab__area *ar = &t->areas[a];
-	int r = 0;
 
-	pthread_mutex_lock(&ar->lock);
+	lock_area(t, h, a);
 	struct dmab__pool *p = find_in_area(t, a, n, cmask, want, first);
 
-	if (p) {
-		r = -1;
-		if (atomic_load_explicit(&ar->used, memory_order_relaxed) + n <= ar->quota) {
-			take(t, a, p, *first, n);
-			*pool = p;
-			r = 1;
-		}
+	if (p && atomic_load_explicit(&ar->used, memory_order_relaxed) + n <= ar->quota) {
+		take(t, a, p, *first, n);
+		*pool = p;
+		if (!h)
+			pthread_mutex_unlock(&ar->lock);
+		return 1;
 	}
-	pthread_mutex_unlock(&ar->lock);
-	return r;
+	unlock_area(t, h, a);
+	return p ? -1 : 0;
 }
 
 /*
@@ -306,21 +352,24 @@ out:
 	return err;
 }
 
-int dmab__tlb_alloc(struct dmab__tlb *t, size_t n, uint64_t cmask, uint64_t want,
-		    struct dmab__pool **pool, size_t *first)
+int dmab__tlb_alloc(struct dmab__tlb *t, struct dmab__hold *h, size_t n, uint64_t cmask,
+		    uint64_t want, struct dmab__pool **pool, size_t *first)
 {
-	unsigned start = dmab__tlb_cpu_area(t);
+	/* A list goes on where its previous entry went (its area is still
+	 * locked); a new call starts in the calling CPU's area. */
+	unsigned start = h && h->area >= 0 ? (unsigned)h->area : dmab__tlb_cpu_area(t);
 
 	for (;;) {
 		unsigned gen = atomic_load_explicit(&t->gen, memory_order_acquire);
 
 		for (unsigned k = 0; k < t->nareas; k++) {
-			int r = alloc_in_area(t, (start + k) & (t->nareas - 1), n, cmask, want,
+			int r = alloc_in_area(t, h, (start + k) & (t->nareas - 1), n, cmask, want,
 					      pool, first);
 
 			if (r > 0)
 				return 0;
 			if (r < 0) {
+				/* alloc_in_area left nothing held */
 				*pool = alloc_slow(t, start, n, cmask, want, first);
 				if (*pool)
 					return 0;
@@ -360,48 +409,48 @@ static void retire(struct dmab__tlb *t, struct dmab__pool *p)
 		call_rcu(&p->rcu, pool_free_rcu);
 }
 
-void dmab__tlb_free(struct dmab__tlb *t, struct dmab__pool *p, size_t first, size_t n)
+void dmab__tlb_free(struct dmab__tlb *t, struct dmab__hold *h, struct dmab__pool *p, size_t first,
+		    size_t n)
 {
 	unsigned a = area_of(t, first);
 	struct dmab__area *ar = &t->areas[a];
 	bool idle = false;
 
 	/* An extra pool may be retired by another thread as soon as these slots
-	 * are back; the read-side section keeps it here until we are done. */
-	if (p->extra)
+	 * are back; the read-side section keeps it here until we are done. Its
+	 * retirement needs every area lock: no hold is kept for it. */
+	if (p->extra) {
+		dmab__hold_release(h);
+		h = NULL;
 		rcu_read_lock();
-	pthread_mutex_lock(&ar->lock);
+	}
+	lock_area(t, h, a);
 	dmab__pool_mark(p, first, n, false);
-	atomic_fetch_sub_explicit(&p->area[a].used, n, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&ar->used, n, memory_order_relaxed);
+	sub(&p->area[a].used, n);
+	sub(&ar->used, n);
+	/* Next fit spreads use over the area; once it drains, start again at
+	 * its beginning, so a pool that empties between bursts reuses the same,
+	 * cache-warm slots. */
+	if (!atomic_load_explicit(&p->area[a].used, memory_order_relaxed))
+		p->area[a].cursor = (size_t)a * t->area_slots;
 	if (p->extra) {
 		idle = true;
 		for (unsigned k = 0; k < t->nareas && idle; k++)
 			idle = atomic_load_explicit(&p->area[k].used, memory_order_relaxed) == 0;
 	}
-	pthread_mutex_unlock(&ar->lock);
+	if (!h)
+		pthread_mutex_unlock(&ar->lock);
 	if (idle)
 		retire(t, p);
 	if (p->extra)
 		rcu_read_unlock();
 }
 
-bool dmab__tlb_in_first(struct dmab__tlb *t, dmab_addr_t bus)
+struct dmab__pool *dmab__tlb_extra_of(struct dmab__tlb *t, dmab_addr_t bus)
 {
 	struct dmab__pool *p = first_pool(t);
 
-	return p && dmab__pool_has(p, bus);
-}
-
-struct dmab__pool *dmab__tlb_pool_of(struct dmab__tlb *t, dmab_addr_t bus)
-{
-	struct dmab__pool *p = first_pool(t);
-
-	if (!p || dmab__pool_has(p, bus))
-		return p;
-	if (atomic_load_explicit(&t->npools, memory_order_relaxed) < 2)
-		return NULL;
-	for (p = next_pool(p); p && !dmab__pool_has(p, bus); p = next_pool(p))
+	for (p = p ? next_pool(p) : NULL; p && !dmab__pool_has(p, bus); p = next_pool(p))
 		;
 	return p;
 }

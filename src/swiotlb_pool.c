@@ -148,6 +148,23 @@ static size_t last_taken(const uint64_t *map, size_t from, size_t to)
 	return SIZE_MAX;
 }
 
+/* The first free slot in [i, hi), or hi: a full stretch is crossed a word
+ * at a time. */
+static size_t next_free(const uint64_t *map, size_t i, size_t hi)
+{
+	while (i < hi) {
+		size_t w = i / 64;
+		uint64_t f = ~map[w] & (~UINT64_C(0) << (i % 64));
+
+		if (f) {
+			i = w * 64 + (size_t)__builtin_ctzll(f);
+			break;
+		}
+		i = (w + 1) * 64;
+	}
+	return i < hi ? i : hi;
+}
+
 /* The first slot at or after @i whose bus slot number n satisfies
  * (n & cmask) == want. */
 static inline size_t next_fit(const struct dmab__pool *p, size_t i, uint64_t cmask, uint64_t want)
@@ -167,7 +184,7 @@ static bool scan(const struct dmab__pool *p, size_t from, size_t until, size_t h
 			*first = i;
 			return true;
 		}
-		i = next_fit(p, t + 1, cmask, want);
+		i = next_fit(p, next_free(p->inuse, t + 1, hi), cmask, want);
 	}
 	return false;
 }
@@ -185,6 +202,8 @@ bool dmab__pool_find_run(struct dmab__pool *p, unsigned area, size_t n, uint64_t
 	size_t hi = area + 1 == t->nareas ? p->nslots : lo + t->area_slots;
 	size_t cur = p->area[area].cursor;
 
+	if (atomic_load_explicit(&p->area[area].used, memory_order_relaxed) + n > hi - lo)
+		return false;
 	return scan(p, cur, hi, hi, n, cmask, want, first) ||
 	       scan(p, lo, cur, hi, n, cmask, want, first);
 }

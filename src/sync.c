@@ -81,15 +81,16 @@ static int to_cpu(struct dmab_device *dev, dmab_addr_t addr, size_t len, void **
  * batch until after its completion.
  */
 static void add_range(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
-		      const struct dmab__bounce *bb, bool for_device, enum dmab_dir dir)
+		      const struct dmab__bounce *bb, bool for_device, enum dmab_dir dir,
+		      struct dmab__tally *n)
 {
 	if (bb && for_device && dir != DMAB_FROM_DEVICE)
-		dmab__bounce_in(dev, bb);
+		dmab__bounce_in(dev, bb, n);
 	int part = dmab__batch_enter(b, dev);
 
 	dmab__sync_add(b, part, cpu, len, for_device, dir);
 	if (bb && !for_device && dir != DMAB_TO_DEVICE)
-		dmab__bounce_out(b, part, bb);
+		dmab__bounce_out(b, part, bb, n);
 	dmab__batch_leave(b, part);
 }
 
@@ -110,7 +111,11 @@ static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t
 
 	if (bounced < 0)
 		return bounced;
-	add_range(b, dev, cpu, len, bounced ? &bb : NULL, for_device, dir);
+	struct dmab__tally n = {0};
+
+	add_range(b, dev, cpu, len, bounced ? &bb : NULL, for_device, dir, &n);
+	if (bounced)
+		dmab__bounce_account(dev, &n);
 	return 0;
 }
 
@@ -183,6 +188,7 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	/* As in unmap_sg: room for every copy back, so one completion does. */
 	struct dmab_batch b;
 	struct dmab__spill *spill = NULL;
+	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
 	if (!for_device && copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
@@ -198,10 +204,13 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 			continue;
 		int bounced = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what);
 
-		add_range(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, for_device, dir);
+		add_range(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, for_device, dir,
+			  &n);
 	}
 	(void)dmab__batch_finish(&b);
 	free(spill);
+	if (copies)
+		dmab__bounce_account(dev, &n);
 	return 0;
 }
 

@@ -815,6 +815,59 @@ static void test_growth(void **state)
 	free(buf);
 }
 
+/* A list whose entries fill one area, the next, then an extra pool: the
+ * area lock a list keeps moves with it; failing at the end unwinds all. */
+static void test_list_across_areas_and_pools(void **state)
+{
+	(void)state;
+	enum { N = 2 * 256 + 1 };
+	struct dmab_device_config cfg = force_cfg();
+	uint8_t *buf = pattern_buf(N * 64, 37);
+	struct dmab_sg *sg = calloc(N, sizeof(*sg));
+
+	cfg.pool_size = 512 * KiB; /* 256 slots, two areas */
+	cfg.pool_areas = 2;
+	cfg.pool_max_extra = 1;
+	struct dmab_device *dev = make(&cfg);
+
+	for (int i = 0; i < N; i++)
+		sg[i] = (struct dmab_sg){.addr = buf + i * 64, .len = 64};
+	assert_int_equal(dmab_map_sg(dev, sg, 300, DMAB_BIDIRECTIONAL, 0), 300);
+	struct dmab_stats s = stats_of(dev);
+
+	assert_int_equal(s.bounce_pools, 2);
+	assert_int_equal(s.bounce_slots_used, 300);
+	assert_int_equal(
+	    atomic_load(&dev->tlb->areas[0].used) + atomic_load(&dev->tlb->areas[1].used), 300);
+	for (int i = 0; i < 300; i++) {
+		assert_memory_equal(bus_ptr(sg[i].dma_addr), buf + i * 64, 64);
+		memset(bus_ptr(sg[i].dma_addr), i, 64);
+	}
+	assert_int_equal(dmab_unmap_sg(dev, sg, 300, DMAB_BIDIRECTIONAL, 0), 0);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(buf[i * 64 + 63], (uint8_t)i);
+	s = stats_of(dev);
+	assert_int_equal(s.bounce_slots_used, 0);
+	assert_int_equal(s.bounce_pools, 1);
+
+	/* two pools hold 512 entries; the 513th fails and all are undone */
+	struct dmab_stats s0 = stats_of(dev);
+
+	assert_int_equal(dmab_map_sg(dev, sg, N, DMAB_TO_DEVICE, DMAB_ATTR_NO_WARN), -ENOMEM);
+	assert_true(strstr(dmab_last_error(), "entry 512") != NULL);
+	s = stats_of(dev);
+	assert_stats_equal(&s0, &s);
+	assert_int_equal(s.bounce_slots_used, 0);
+	assert_int_equal(s.bounce_pools, 1);
+	assert_int_equal(s.bounce_slots_hwm, 512);
+	assert_int_equal(s.bounce_full, 1);
+	assert_int_equal(dmab_map_sg(dev, sg, N - 1, DMAB_TO_DEVICE, 0), N - 1);
+	assert_int_equal(dmab_unmap_sg(dev, sg, N - 1, DMAB_TO_DEVICE, 0), 0);
+	destroy(dev);
+	free(sg);
+	free(buf);
+}
+
 /* The calling CPU's area first, the next one when it is full; a free goes
  * back to the slots' own area. */
 static void test_areas(void **state)
@@ -953,6 +1006,7 @@ int main(void)
 	    cmocka_unit_test(test_sync_sg),
 	    cmocka_unit_test(test_full_pool),
 	    cmocka_unit_test(test_growth),
+	    cmocka_unit_test(test_list_across_areas_and_pools),
 	    cmocka_unit_test(test_areas),
 	    cmocka_unit_test(test_pool_memory),
 	    cmocka_unit_test(test_bad_config),
