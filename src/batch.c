@@ -55,15 +55,6 @@ void dmab__batch_spill(struct dmab_batch *b, struct dmab__spill *s)
 	b->spill = s;
 }
 
-void dmab__copy_now(struct dmab_device *dev, void *dst, const void *src, size_t len)
-{
-	struct dmab_arch *a = &dev->arch;
-
-	memcpy(dst, src, len);
-	if (a->ops->copied)
-		a->ops->copied(a, dst, src, len);
-}
-
 static void issue_run(struct dmab_batch *b)
 {
 	if (b->run.op == DMAB__NOP)

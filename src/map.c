@@ -12,7 +12,6 @@
  * only after that.
  */
 #include <errno.h>
-#include <stdlib.h>
 
 #include "internal.h"
 #include "swiotlb.h"
@@ -147,10 +146,12 @@ static void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu,
 		return;
 	int part = dmab__batch_enter(b, dev);
 
-	dmab__sync_add(b, part, cpu, len, false, dir);
+	if (!dev->coherent)
+		dmab__sync_add(b, part, cpu, len, false, dir);
 	if (bb && dir != DMAB_TO_DEVICE)
 		dmab__bounce_out(b, part, bb, n);
-	dmab__batch_leave(b, part);
+	if (!dev->coherent)
+		dmab__batch_leave(b, part);
 }
 
 /* Phase three, per entry: give the bus address back. */
@@ -342,7 +343,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	dmab_batch_init(&b);
 	if (copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
 	    !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && dev->mode == DMAB_SYNC_BATCHED) {
-		spill = dmab__spill_new(copies);
+		spill = dmab__bounce_spill_get(dev, copies);
 		dmab__batch_spill(&b, spill);
 	}
 	/* Phase two has nothing to do without maintenance or copies back. */
@@ -360,7 +361,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		unmap_sync(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, dir, attrs, &n);
 	}
 	(void)dmab__batch_finish(&b);
-	free(spill);
+	dmab__bounce_spill_put(dev, spill);
 
 	struct dmab__hold h;
 

@@ -297,13 +297,6 @@ void dmab__bounce_in(struct dmab_device *dev, const struct dmab__bounce *bb, str
 	n->to_dev += bb->len;
 }
 
-void dmab__bounce_out(struct dmab_batch *b, int part, const struct dmab__bounce *bb,
-		      struct dmab__tally *n)
-{
-	(void)dmab__batch_defer_copy(b, part, bb->orig, bb->slot, bb->len);
-	n->from_dev += bb->len;
-}
-
 void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n)
 {
 	struct dmab__tlb *t = dev->tlb;
@@ -314,6 +307,30 @@ void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n)
 		atomic_fetch_add_explicit(&t->bytes_to_dev, n->to_dev, memory_order_relaxed);
 	if (n->from_dev)
 		atomic_fetch_add_explicit(&t->bytes_from_dev, n->from_dev, memory_order_relaxed);
+}
+
+/*
+ * The copy room an unmap_sg or sync_sg_for_cpu lends its batch. One is kept
+ * per device, so that a stream of lists does not allocate, and fault in, a
+ * fresh array for each; a thread that finds none (another has it) makes one.
+ */
+struct dmab__spill *dmab__bounce_spill_get(struct dmab_device *dev, size_t cap)
+{
+	struct dmab__spill *s =
+	    atomic_exchange_explicit(&dev->tlb->spill, NULL, memory_order_acquire);
+
+	if (s && s->cap >= cap) {
+		s->n = 0;
+		return s;
+	}
+	free(s);
+	return dmab__spill_new(cap);
+}
+
+void dmab__bounce_spill_put(struct dmab_device *dev, struct dmab__spill *s)
+{
+	if (s)
+		free(atomic_exchange_explicit(&dev->tlb->spill, s, memory_order_acq_rel));
 }
 
 void dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,

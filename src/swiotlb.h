@@ -10,7 +10,8 @@
  *
  *   swiotlb.c       the bounce decision, the copies, lookups from a bus address
  *   swiotlb_area.c  areas, slot allocation and free, high-water mark, growth
- *   swiotlb_pool.c  one pool: its memory, its slot records, its free-slot map
+ *   swiotlb_pool.c  one pool: its memory and slot records, made and unmade
+ *   swiotlb_bits.h  a pool's bitmap of taken slots: find, take, give back
  */
 #ifndef DMAB_SWIOTLB_H
 #define DMAB_SWIOTLB_H
@@ -92,9 +93,10 @@ struct dmab__tlb {
 	_Atomic size_t total_slots;
 	_Atomic size_t hwm;
 	_Atomic uint64_t full, bounced, bytes_to_dev, bytes_from_dev;
-	_Atomic int node;    /* where the first pool's memory is; -1 unknown */
-	_Atomic size_t page; /* its page size; 0 before the first pool */
-	_Atomic bool grown;  /* an extra pool was ever added (testing) */
+	_Atomic int node;		   /* where the first pool's memory is; -1 unknown */
+	_Atomic size_t page;		   /* its page size; 0 before the first pool */
+	_Atomic bool grown;		   /* an extra pool was ever added (testing) */
+	struct dmab__spill *_Atomic spill; /* kept for the next long list */
 };
 
 /* One bounced mapping (or part of one), as unmap and sync need it. */
@@ -110,10 +112,11 @@ struct dmab__bounce {
 /* swiotlb_pool.c */
 int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out);
 void dmab__pool_destroy(struct dmab__pool *p);
-bool dmab__pool_find_run(struct dmab__pool *p, unsigned area, size_t n, uint64_t cmask,
-			 uint64_t want, size_t *first);
-void dmab__pool_mark(struct dmab__pool *p, size_t first, size_t n, bool used);
-bool dmab__pool_has(const struct dmab__pool *p, dmab_addr_t bus);
+
+static inline bool dmab__pool_has(const struct dmab__pool *p, dmab_addr_t bus)
+{
+	return bus - p->bus < (dmab_addr_t)p->nslots << DMAB__SLOT_SHIFT;
+}
 
 /*
  * A call that takes or gives back slots for many entries keeps the area
@@ -232,9 +235,17 @@ struct dmab__tally {
 void *dmab__bounce_start(struct dmab_device *dev, void *orig, dmab_addr_t bus, size_t len,
 			 struct dmab__tally *n);
 void dmab__bounce_in(struct dmab_device *dev, const struct dmab__bounce *bb, struct dmab__tally *n);
-void dmab__bounce_out(struct dmab_batch *b, int part, const struct dmab__bounce *bb,
-		      struct dmab__tally *n);
+/* Unmap's and sync_for_cpu's copy back, which the batch makes after its
+ * completion. */
+static inline void dmab__bounce_out(struct dmab_batch *b, int part, const struct dmab__bounce *bb,
+				    struct dmab__tally *n)
+{
+	dmab__batch_defer(b, part, bb->orig, bb->slot, bb->len);
+	n->from_dev += bb->len;
+}
 void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n);
+struct dmab__spill *dmab__bounce_spill_get(struct dmab_device *dev, size_t cap);
+void dmab__bounce_spill_put(struct dmab_device *dev, struct dmab__spill *s);
 void dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
 			  const struct dmab__bounce *bb);
 

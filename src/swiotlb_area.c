@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "swiotlb.h"
+#include "swiotlb_bits.h"
 
 #define MAX_POOLS_EXTRA 64
 #define MAX_AREAS	1024
@@ -104,6 +105,7 @@ int dmab__tlb_init(struct dmab__tlb *t, struct dmab_device *dev,
 	pthread_mutex_init(&t->hwm_lock, NULL);
 	atomic_init(&t->pools, NULL);
 	atomic_init(&t->node, -1);
+	atomic_init(&t->spill, NULL);
 	return 0;
 }
 
@@ -130,6 +132,7 @@ void dmab__tlb_fini(struct dmab__tlb *t)
 	pthread_mutex_destroy(&t->grow_lock);
 	pthread_mutex_destroy(&t->hwm_lock);
 	free(t->areas);
+	free(atomic_load(&t->spill));
 }
 
 unsigned dmab__tlb_cpu_area(const struct dmab__tlb *t)
@@ -139,8 +142,13 @@ unsigned dmab__tlb_cpu_area(const struct dmab__tlb *t)
 	return cpu < 0 ? 0 : (unsigned)cpu & (t->nareas - 1);
 }
 
-static unsigned area_of(const struct dmab__tlb *t, size_t slot)
+/* The area of a slot; the held one is checked first, to spare a divide
+ * per entry of a list. */
+static unsigned area_of(const struct dmab__tlb *t, const struct dmab__hold *h, size_t slot)
 {
+	if (h && h->area >= 0 && h->area + 1 < (int)t->nareas &&
+	    slot - (size_t)h->area * t->area_slots < t->area_slots)
+		return (unsigned)h->area;
 	size_t a = slot / t->area_slots;
 
 	return a < t->nareas ? (unsigned)a : t->nareas - 1;
@@ -412,7 +420,7 @@ static void retire(struct dmab__tlb *t, struct dmab__pool *p)
 void dmab__tlb_free(struct dmab__tlb *t, struct dmab__hold *h, struct dmab__pool *p, size_t first,
 		    size_t n)
 {
-	unsigned a = area_of(t, first);
+	unsigned a = area_of(t, p->extra ? NULL : h, first);
 	struct dmab__area *ar = &t->areas[a];
 	bool idle = false;
 

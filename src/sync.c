@@ -13,7 +13,6 @@
  *   invalidated.
  */
 #include <errno.h>
-#include <stdlib.h>
 
 #include "internal.h"
 #include "swiotlb.h"
@@ -193,7 +192,7 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	dmab_batch_init(&b);
 	if (!for_device && copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
 	    dev->mode == DMAB_SYNC_BATCHED) {
-		spill = dmab__spill_new(copies);
+		spill = dmab__bounce_spill_get(dev, copies);
 		dmab__batch_spill(&b, spill);
 	}
 	for (int i = 0; i < nents; i++) {
@@ -208,7 +207,7 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 			  &n);
 	}
 	(void)dmab__batch_finish(&b);
-	free(spill);
+	dmab__bounce_spill_put(dev, spill);
 	if (copies)
 		dmab__bounce_account(dev, &n);
 	return 0;
