@@ -53,8 +53,9 @@ void report_kernel(const struct bench_opts *o, const struct bench_case *c,
 		   const struct case_result *r)
 {
 	const struct summary *m = &r->s[VAR_BATCHED][OP_MAP], *u = &r->s[VAR_BATCHED][OP_UNMAP];
-	/* With -i the kernel's "seconds" is the time the run took, rounded up. */
-	int seconds = (int)ceil(c->iterations ? r->seconds : c->seconds);
+	/* With -i, or a run cut short by --max-samples, "seconds" is the time
+	 * the run took, rounded up: never a figure the run did not have. */
+	int seconds = (int)ceil(c->iterations || r->capped ? r->seconds : c->seconds);
 
 	printf("dma mapping benchmark(%s): threads:%d seconds:%d node:%d dir:%s granule:%d\n",
 	       c->mode == MODE_SG ? "SG_MODE" : "SINGLE_MODE", c->threads, seconds, o->node,
