@@ -220,7 +220,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 			o->bits = (int)v;
 			break;
 		case 'd':
-			err = num(optarg, 0, 2, "dma direction (0, 1 or 2)", &v);
+			err = num(optarg, 0, 2, "dma direction", &v);
 			o->dir = (int)v;
 			break;
 		case 'x':
@@ -232,7 +232,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 			o->granule = (int)v;
 			break;
 		case 'm':
-			err = num(optarg, 0, 1, "map mode (0 single, 1 sg)", &v);
+			err = num(optarg, 0, 1, "map mode", &v);
 			o->mode = (enum bench_mode)v;
 			break;
 		case 'e':
@@ -309,5 +309,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		return 2;
 	if (o->sweep && o->json)
 		return bad("%s", "--sweep writes CSV (see --out); --json is for the other runs");
+	if (o->goals && o->json)
+		return bad("%s", "--json is for a plain run or --seed-experiment, not --goals");
 	return 0;
 }
