@@ -174,6 +174,8 @@ int variant_map(struct work *w, enum bench_variant v);
 int variant_unmap(struct work *w, enum bench_variant v);
 /* What the raw loop issues per call: lines, and barriers (0 or 1). */
 void raw_expect(const struct work *w, enum bench_op op, uint64_t *lines, uint64_t *barriers);
+/* Lines a barrier after every entry issues: a line two entries share, twice. */
+uint64_t entry_lines(const struct work *w, enum bench_op op);
 
 /* measure.c */
 int bench_run_case(struct bench_env *env, const struct bench_case *c, struct case_result *r);

@@ -113,14 +113,17 @@ void report_extended(const struct bench_env *env, const struct bench_case *c,
 		       b - r->s[VAR_RAW][op].median);
 	}
 	for (int op = 0; op < OP_COUNT; op++)
-		printf(
-		    "%-13s per call: %llu lines; barriers batched %llu, per_entry %llu, raw %llu\n",
-		    bench_op_name(c->mode, op), (unsigned long long)r->lines[op],
-		    (unsigned long long)r->barriers[VAR_BATCHED][op],
-		    (unsigned long long)r->barriers[VAR_PER_ENTRY][op],
-		    (unsigned long long)r->raw_barriers[op]);
+		printf("%-13s per call: lines batched %llu, per_entry %llu, raw %llu; barriers "
+		       "batched %llu, per_entry %llu, raw %llu\n",
+		       bench_op_name(c->mode, op),
+		       (unsigned long long)r->lib_lines[VAR_BATCHED][op],
+		       (unsigned long long)r->lib_lines[VAR_PER_ENTRY][op],
+		       (unsigned long long)r->lines[op],
+		       (unsigned long long)r->barriers[VAR_BATCHED][op],
+		       (unsigned long long)r->barriers[VAR_PER_ENTRY][op],
+		       (unsigned long long)r->raw_barriers[op]);
 	printf("%s\n", r->mismatch ? "WARNING: the library's counters do not match the raw loop"
-				   : "the library's own counters match the raw loop's lines");
+				   : "(the library's own counters; they match the raw loop)");
 }
 
 static void json_str(FILE *f, const char *s)
@@ -160,8 +163,11 @@ static void json_case_op(FILE *f, const struct bench_case *c, const struct case_
 	fprintf(f, "        \"reduction_pct\": %.2f, \"lib_over_raw\": %.4f,\n",
 		reduction_pct(r, op), lib_over_raw(r, op));
 	fprintf(f,
-		"        \"lines_per_call\": %llu, \"barriers_per_call\": {\"batched\": %llu, "
-		"\"per_entry\": %llu, \"raw\": %llu}, \"check_ok\": %s\n      }",
+		"        \"lines_per_call\": {\"batched\": %llu, \"per_entry\": %llu, \"raw\": "
+		"%llu},\n        \"barriers_per_call\": {\"batched\": %llu, \"per_entry\": %llu, "
+		"\"raw\": %llu}, \"check_ok\": %s\n      }",
+		(unsigned long long)r->lib_lines[VAR_BATCHED][op],
+		(unsigned long long)r->lib_lines[VAR_PER_ENTRY][op],
 		(unsigned long long)r->lines[op], (unsigned long long)r->barriers[VAR_BATCHED][op],
 		(unsigned long long)r->barriers[VAR_PER_ENTRY][op],
 		(unsigned long long)r->raw_barriers[op], r->mismatch ? "false" : "true");

@@ -156,3 +156,25 @@ void raw_expect(const struct work *w, enum bench_op op, uint64_t *lines, uint64_
 	}
 	*barriers = 1;
 }
+
+uint64_t entry_lines(const struct work *w, enum bench_op op)
+{
+	uintptr_t mask = w->env->raw.line - 1;
+	uint64_t lines = 0;
+
+	if (op == OP_UNMAP && w->c->dir == DMAB_TO_DEVICE)
+		return 0;
+	if (w->c->mode == MODE_SINGLE) {
+		uint64_t b;
+
+		raw_expect(w, op, &lines, &b);
+		return lines;
+	}
+	for (int i = 0; i < w->c->entries; i++) {
+		uintptr_t s = (uintptr_t)w->sg[i].addr & ~mask;
+		uintptr_t e = ((uintptr_t)w->sg[i].addr + w->sg[i].len + mask) & ~mask;
+
+		lines += (e - s) / w->env->raw.line;
+	}
+	return lines;
+}
