@@ -16,7 +16,7 @@
 
 #include "bench.h"
 
-#define SWEEP_MIN_ITERS	 5
+#define SWEEP_MIN_ITERS	 15
 #define SWEEP_WARMUP	 2 /* the largest point takes ~0.3 s an iteration */
 #define SWEEP_MAX_ITERS	 20000
 #define N_ENTRIES	 15
