@@ -84,6 +84,8 @@ struct summary {
 	size_t n;
 	double mean, sd; /* sd: sample standard deviation (n - 1) */
 	double median;	 /* middle sample, or mean of the middle two */
+	double tmean;	 /* mean of the samples from p1 to p99: robust, yet finer
+			  * than the clock's step, which a median is not */
 	uint64_t p90;	 /* nearest rank: ceil(0.9 n)-th smallest */
 	uint64_t min, max;
 };

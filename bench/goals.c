@@ -6,8 +6,10 @@
  *
  * Two goals sit below this kind of machine's clock step (a VM's TSC may
  * tick by 10 ns): 2 % of a ~300 ns call, and 15 ns. A median of such
- * samples moves in whole steps, while the mean of 200000 interleaved
- * samples resolves well below a step. Those two goals are judged on both;
+ * samples moves in whole steps. A plain mean resolves finer, but one
+ * preemption of 2 ms moves the mean of 200000 samples by 10 ns. So those
+ * two goals are judged on the median and on the 1 % trimmed mean (the
+ * mean of the samples from p1 to p99; the plain mean is printed beside);
  * where the two disagree the verdict says so instead of picking one.
  */
 #include <stdio.h>
@@ -28,8 +30,8 @@ static const char *verdict(bool median_ok, bool mean_ok)
 		return "met";
 	if (!median_ok && !mean_ok)
 		return "MISSED";
-	return median_ok ? "unclear (median met, mean missed)"
-			 : "unclear (mean met, median missed)";
+	return median_ok ? "unclear (median met, trimmed mean missed)"
+			 : "unclear (trimmed mean met, median missed)";
 }
 
 static int small_case(struct bench_env *env, const struct bench_opts *o, enum bench_mode mode,
@@ -107,25 +109,30 @@ int bench_goals(struct bench_env *env, const struct bench_opts *o)
 
 	for (int op = 0; op < OP_COUNT; op++) {
 		const struct summary *b = &r1.s[VAR_BATCHED][op], *p = &r1.s[VAR_PER_ENTRY][op];
-		double med = (b->median / p->median - 1) * 100,
-		       mean = (b->mean / p->mean - 1) * 100;
+		double med = (b->median / p->median - 1) * 100;
+		double tm = (b->tmean / p->tmean - 1) * 100, mean = (b->mean / p->mean - 1) * 100;
 		char what[80];
 
-		snprintf(what, sizeof(what), "one-entry %s (4 KiB, BIDIR, dirty), batched over per",
+		snprintf(what, sizeof(what), "one-entry %s 4 KiB BIDIR dirty, batched/per-entry",
 			 bench_op_name(MODE_SG, op));
-		v = verdict(med <= GOAL_ONE_PCT, mean <= GOAL_ONE_PCT);
-		missed += med > GOAL_ONE_PCT || mean > GOAL_ONE_PCT;
-		printf("%-56s %+7.2f %% median (%+.2f %% mean)  target <= +%.0f %%  %s\n", what,
-		       med, mean, GOAL_ONE_PCT, v);
+		v = verdict(med <= GOAL_ONE_PCT, tm <= GOAL_ONE_PCT);
+		missed += med > GOAL_ONE_PCT || tm > GOAL_ONE_PCT;
+		printf("%-56s %+7.2f %% median, %+.2f %% trimmed mean (%+.2f %% mean)  target <= "
+		       "+%.0f "
+		       "%%  %s\n",
+		       what, med, tm, mean, GOAL_ONE_PCT, v);
 	}
 	{
 		const struct summary *b = &rs.s[VAR_BATCHED][OP_MAP], *raw = &rs.s[VAR_RAW][OP_MAP];
-		double med = b->median - raw->median, mean = b->mean - raw->mean;
+		double med = b->median - raw->median, tm = b->tmean - raw->tmean;
+		double mean = b->mean - raw->mean;
 
-		v = verdict(med <= GOAL_SINGLE_NS, mean <= GOAL_SINGLE_NS);
-		missed += med > GOAL_SINGLE_NS || mean > GOAL_SINGLE_NS;
-		printf("%-56s %+7.1f ns median (%+.1f ns mean)  target <= +%.0f ns  %s\n",
-		       "map_single 4 KiB TO_DEVICE dirty, library over raw", med, mean,
+		v = verdict(med <= GOAL_SINGLE_NS, tm <= GOAL_SINGLE_NS);
+		missed += med > GOAL_SINGLE_NS || tm > GOAL_SINGLE_NS;
+		printf("%-56s %+7.1f ns median, %+.1f ns trimmed mean (%+.1f ns mean)  target <= "
+		       "+%.0f "
+		       "ns  %s\n",
+		       "map_single 4 KiB TO_DEVICE dirty, library over raw", med, tm, mean,
 		       GOAL_SINGLE_NS, v);
 		printf("  (map_single medians: library %.0f ns, raw %.0f ns; clock step %llu ns; "
 		       "%zu samples each)\n",

@@ -144,8 +144,8 @@ static void json_summary(FILE *f, const struct summary *s)
 {
 	fprintf(f,
 		"{\"samples\": %zu, \"median_ns\": %.1f, \"p90_ns\": %llu, \"mean_ns\": %.1f, "
-		"\"sd_ns\": %.1f, \"min_ns\": %llu, \"max_ns\": %llu}",
-		s->n, s->median, (unsigned long long)s->p90, s->mean, s->sd,
+		"\"sd_ns\": %.1f, \"trimmed_mean_ns\": %.1f, \"min_ns\": %llu, \"max_ns\": %llu}",
+		s->n, s->median, (unsigned long long)s->p90, s->mean, s->sd, s->tmean,
 		(unsigned long long)s->min, (unsigned long long)s->max);
 }
 

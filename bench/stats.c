@@ -61,6 +61,12 @@ void summarize(struct samples *s, struct summary *out)
 		dev += d * d;
 	}
 	out->sd = n > 1 ? sqrt(dev / (double)(n - 1)) : 0;
+	size_t cut = n / 100;
+	double tsum = 0;
+
+	for (size_t i = cut; i < n - cut; i++)
+		tsum += (double)s->v[i];
+	out->tmean = tsum / (double)(n - 2 * cut);
 	out->median =
 	    n % 2 ? (double)s->v[n / 2] : ((double)s->v[n / 2 - 1] + (double)s->v[n / 2]) / 2;
 	size_t rank = (n * 9 + 9) / 10; /* ceil(0.9 n), 1-based */
