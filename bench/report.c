@@ -108,9 +108,15 @@ void report_extended(const struct bench_env *env, const struct bench_case *c,
 	for (int op = 0; op < OP_COUNT; op++) {
 		double b = r->s[VAR_BATCHED][op].median;
 
-		printf("%-13s batched vs per_entry %+7.2f %%   batched/raw %.3f (%+.0f ns)\n",
-		       bench_op_name(c->mode, op), -reduction_pct(r, op), lib_over_raw(r, op),
-		       b - r->s[VAR_RAW][op].median);
+		printf("%-13s batched vs per_entry %+7.2f %%   ", bench_op_name(c->mode, op),
+		       -reduction_pct(r, op));
+		/* With nothing to issue the raw loop is an empty clock read: no floor. */
+		if (r->lines[op])
+			printf("batched/raw %.3f (%+.0f ns)\n", lib_over_raw(r, op),
+			       b - r->s[VAR_RAW][op].median);
+		else
+			printf("batched/raw -: nothing to issue (library: %.0f ns doing nothing)\n",
+			       b);
 	}
 	for (int op = 0; op < OP_COUNT; op++)
 		printf("%-13s per call: lines batched %llu, per_entry %llu, raw %llu; barriers "
@@ -160,8 +166,11 @@ static void json_case_op(FILE *f, const struct bench_case *c, const struct case_
 		json_summary(f, &r->s[v][op]);
 		fprintf(f, ",\n");
 	}
-	fprintf(f, "        \"reduction_pct\": %.2f, \"lib_over_raw\": %.4f,\n",
-		reduction_pct(r, op), lib_over_raw(r, op));
+	fprintf(f, "        \"reduction_pct\": %.2f, \"lib_over_raw\": ", reduction_pct(r, op));
+	if (r->lines[op])
+		fprintf(f, "%.4f,\n", lib_over_raw(r, op));
+	else
+		fprintf(f, "null,\n"); /* nothing issued: no floor to divide by */
 	fprintf(f,
 		"        \"lines_per_call\": {\"batched\": %llu, \"per_entry\": %llu, \"raw\": "
 		"%llu},\n        \"barriers_per_call\": {\"batched\": %llu, \"per_entry\": %llu, "

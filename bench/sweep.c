@@ -77,7 +77,9 @@ static void csv_row(FILE *f, const struct bench_case *c, const struct case_resul
 			fprintf(f, ",%.1f", r->s[v][op].median);
 		for (int v = 0; v < VAR_COUNT; v++)
 			fprintf(f, ",%llu", (unsigned long long)r->s[v][op].p90);
-		fprintf(f, ",%.2f,%.4f", reduction_pct(r, op), lib_over_raw(r, op));
+		fprintf(f, ",%.2f,", reduction_pct(r, op));
+		if (r->lines[op]) /* else empty: no floor when nothing is issued */
+			fprintf(f, "%.4f", lib_over_raw(r, op));
 	}
 	fprintf(f, ",%llu,%llu,%s\n", (unsigned long long)r->lines[OP_MAP],
 		(unsigned long long)r->lines[OP_UNMAP], r->mismatch ? "false" : "true");
@@ -102,9 +104,11 @@ static void write_script(FILE *f, const struct bench_env *env, const struct benc
 		"dir %s, cache %s before each map; medians' font 'sans,12'\n",
 		dmab_version(), env->raw.arch, env->raw.clean_insn, env->raw.inval_insn,
 		env->raw.barrier, bench_dir_names[c->dir], bench_state_names[c->state]);
-	fprintf(f, "set logscale x 2\nset grid\nset xlabel 'entries per list'\n"
-		   "sizes = '1024 2048 4096 8192 16384 32768 65536'\n"
-		   "names = '1K 2K 4K 8K 16K 32K 64K'\n");
+	fprintf(f,
+		"set logscale x 2\nset xrange [0.8:%d]\nset grid\nset xlabel 'entries per list'\n"
+		"sizes = '1024 2048 4096 8192 16384 32768 65536'\n"
+		"names = '1K 2K 4K 8K 16K 32K 64K'\n",
+		sweep_entries[N_ENTRIES - 1] * 5 / 4);
 	for (int op = 0; op < OP_COUNT; op++) {
 		int base = op == OP_MAP ? 7 : 15; /* first median column of the op */
 		const char *name = bench_op_name(MODE_SG, op);
@@ -131,6 +135,13 @@ static void write_script(FILE *f, const struct bench_env *env, const struct benc
 			base + 6);
 		fprintf(f, "set ylabel 'library batched / raw'\n");
 		fprintf(f, "set title '%s: library batched over the raw loop'\n", name);
+		if (op == OP_UNMAP && c->dir == DMAB_TO_DEVICE) {
+			/* No line is issued, so there is no floor: say so, plot nothing. */
+			fprintf(f, "set yrange [0:2]\nset label 1 'TO_DEVICE unmap issues nothing: "
+				   "no floor' at graph 0.5,0.5 center\nplot 1/0 notitle\n"
+				   "unset label 1\nset autoscale y\n");
+			continue;
+		}
 		fprintf(f,
 			"plot for [i=1:words(sizes)] 'sweep.csv' using ($1==word(sizes,i)+0 ? $2 : "
 			"1/0):%d with linespoints title word(names,i), 1 with lines lc 'black' "
