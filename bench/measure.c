@@ -6,12 +6,15 @@
  * that rotates by one each iteration, so every variant is first, second
  * and third equally often; before each variant's map the buffer is put in
  * the case's cache state, untimed. A sample is one call, timed with
- * CLOCK_MONOTONIC around it: the clock's own cost is in every variant
- * alike, so it cancels out of differences but not out of ratios, which is
- * why small cases are also compared in nanoseconds.
+ * CLOCK_MONOTONIC around it and, unless --no-drain, raw_drain() before the
+ * clock stops, so every variant is timed until its maintenance has really
+ * finished (raw.h says why x86 needs that). The clock's own cost is in
+ * every variant alike: it cancels out of differences, not out of ratios,
+ * which is why small cases are also compared in nanoseconds.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@ struct worker {
 	pthread_barrier_t *start;
 	struct case_result *r; /* worker 0 fills the check */
 	struct progress *prog;
+	atomic_int *abort; /* set by the first thread that fails: all stop */
 	struct samples s[VAR_COUNT][OP_COUNT];
 	long iterations;
 	double seconds;
@@ -37,8 +41,19 @@ struct worker {
 static int fail(struct worker *w, int err, const char *what)
 {
 	w->err = err;
+	atomic_store(w->abort, 1);
 	snprintf(w->msg, sizeof(w->msg), "thread %d (CPU %d): %s: %s%s%s", w->index, w->cpu, what,
 		 dmab_strerror(err), *dmab_last_error() ? ": " : "", dmab_last_error());
+	return err;
+}
+
+/* A failure of the system, not of the library: no dmab_last_error(). */
+static int fail_sys(struct worker *w, int err, const char *what)
+{
+	w->err = err;
+	atomic_store(w->abort, 1);
+	snprintf(w->msg, sizeof(w->msg), "thread %d (CPU %d): %s: %s", w->index, w->cpu, what,
+		 strerror(-err));
 	return err;
 }
 
@@ -137,7 +152,7 @@ static int one_iteration(struct worker *w, struct work *wk, long it, bool measur
 			return fail(w, err, "unmap");
 		if (measured && (samples_push(&w->s[v][OP_MAP], t1 - t0) ||
 				 samples_push(&w->s[v][OP_UNMAP], t3 - t2)))
-			return fail(w, -ENOMEM, "keeping samples");
+			return fail_sys(w, -ENOMEM, "keeping samples");
 	}
 	return 0;
 }
@@ -152,14 +167,11 @@ static void *worker_main(void *arg)
 	int err = bench_pin(w->cpu);
 
 	if (err) {
-		w->err = err;
-		snprintf(w->msg, sizeof(w->msg), "cannot pin thread %d to CPU %d: %s", w->index,
-			 w->cpu, strerror(-err));
+		fail_sys(w, err, "cannot pin to its CPU");
 	} else if (!(buf = bench_buf_alloc(w->env, len))) {
-		w->err = -ENOMEM;
-		snprintf(w->msg, sizeof(w->msg), "thread %d: no buffer", w->index);
+		fail_sys(w, -ENOMEM, "no buffer (the reason is above)");
 	} else if ((err = work_setup(&wk, w->env, c, buf))) {
-		fail(w, err, "setup");
+		fail_sys(w, err, "no memory for the sg list");
 	} else {
 		bench_prepare(w->env, buf, len, STATE_DIRTY); /* first touch, here */
 		if (w->index == 0)
@@ -170,7 +182,7 @@ static void *worker_main(void *arg)
 
 	double t_start = now_s(), t_measure = t_start;
 
-	for (long it = 0; !w->err; it++) {
+	for (long it = 0; !atomic_load_explicit(w->abort, memory_order_relaxed); it++) {
 		bool measured = it >= c->warmup;
 
 		if (it == c->warmup)
@@ -209,10 +221,14 @@ static int merge(struct worker *ws, int n, int v, int op, struct summary *out)
 {
 	struct samples all = {0};
 
-	for (int t = 0; t < n; t++)
-		for (size_t i = 0; i < ws[t].s[v][op].n; i++)
-			if (samples_push(&all, ws[t].s[v][op].v[i]))
-				return samples_free(&all), -ENOMEM;
+	for (int t = 0; t < n; t++) {
+		for (size_t i = 0; i < ws[t].s[v][op].n; i++) {
+			if (samples_push(&all, ws[t].s[v][op].v[i])) {
+				samples_free(&all);
+				return -ENOMEM;
+			}
+		}
+	}
 	summarize(&all, out);
 	samples_free(&all);
 	return 0;
@@ -222,6 +238,7 @@ int bench_run_case(struct bench_env *env, const struct bench_case *c, struct cas
 {
 	struct worker *ws = calloc((size_t)c->threads, sizeof(*ws));
 	pthread_barrier_t start;
+	atomic_int abort = 0;
 	struct progress prog;
 	int err = 0, started = 0;
 
@@ -239,6 +256,7 @@ int bench_run_case(struct bench_env *env, const struct bench_case *c, struct cas
 		    .start = &start,
 		    .r = r,
 		    .prog = t == 0 ? &prog : NULL,
+		    .abort = &abort,
 		};
 	}
 	for (; started < c->threads; started++) {
