@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 
 #include "test_sim_helpers.h"
 #include "../src/internal.h"
@@ -430,6 +431,64 @@ static void test_owned_hooks(void **state)
 	free(m);
 }
 
+struct worker {
+	struct dmab_sim *sim;
+	uint8_t *mem;
+	unsigned tag, errors;
+};
+
+/* One thread's driver: its own device and lines, the simulator shared. */
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct dmab_device_config cfg = {.numa_node = -1, .sim = w->sim};
+	struct dmab_device *dev = NULL;
+	uint8_t data[1024], got[1024];
+	dmab_addr_t d;
+
+	if (dmab_device_create(&cfg, &dev))
+		return (void *)1;
+	for (unsigned round = 0; round < 200; round++) {
+		fill_pat(w->mem, 1024, w->tag + round);
+		w->errors += dmab_map_single(dev, w->mem, 1024, DMAB_BIDIRECTIONAL, 0, &d) != 0;
+		w->errors += dmab_sim_dev_read(w->sim, d, got, 1024) != 0;
+		w->errors += pat_mismatch(got, 1024, w->tag + round) != -1;
+		fill_pat(data, 1024, w->tag + round + 1);
+		w->errors += dmab_sim_dev_write(w->sim, d, data, 1024) != 0;
+		w->errors += dmab_unmap_single(dev, d, 1024, DMAB_BIDIRECTIONAL, 0) != 0;
+		w->errors += pat_mismatch(w->mem, 1024, w->tag + round + 1) != -1;
+	}
+	w->errors += dmab_device_destroy(dev) != 0;
+	return NULL;
+}
+
+/* Several threads on one simulator, each on its own lines (chaos off: it
+ * would touch other threads' lines, see sim.h). */
+static void test_threads(void **state)
+{
+	(void)state;
+	struct dmab_sim *sim = new_sim(64, 0, 0);
+	uint8_t *a = sim_arena(sim, 4 * 4096, 0);
+	struct worker w[4];
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){.sim = sim, .mem = a + i * 4096, .tag = (unsigned)i * 50};
+		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+		assert_int_equal(w[i].errors, 0);
+	}
+	assert_int_equal(sim_stats_of(sim).devices, 0);
+	assert_int_equal(sim_stats_of(sim).dev_reads, 800);
+	sim_arena_free(sim, a, 4 * 4096);
+	dmab_sim_destroy(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +503,7 @@ int main(void)
 	    cmocka_unit_test(test_completion_domains),
 	    cmocka_unit_test(test_chaos_reproducible),
 	    cmocka_unit_test(test_owned_hooks),
+	    cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,10 @@
  *   counted (unmodelled_lines) and otherwise ignored; the device faults on it.
  * - Bus addresses are CPU virtual addresses (the identity translator).
  *
+ * A device declared coherent on a simulator gets no maintenance, so it reads
+ * stale data: exactly what a non-coherent device wrongly declared coherent
+ * does on hardware.
+ *
  * Every call here is thread-safe: one mutex per simulator.
  */
 #ifndef DMABATCH_SIM_H
