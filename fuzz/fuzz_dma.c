@@ -445,6 +445,12 @@ static void teardown(struct fz *f)
 		if (f->m[k].live)
 			unmap(f, k);
 	check(f);
+	struct dmab_sim_stats st;
+
+	ok(f, dmab_sim_stats(f->sim, &st), "sim_stats");
+	if (st.lines_discarded)
+		die(f, "%llu changed lines were invalidated away",
+		    (unsigned long long)st.lines_discarded);
 	ok(f, dmab_sim_unregister(f->sim, f->a, ARENA), "sim_unregister");
 	for (int i = 0; i < f->ndev; i++)
 		ok(f, dmab_device_destroy(f->dev[i]), "device_destroy");

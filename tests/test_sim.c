@@ -179,8 +179,10 @@ static void test_line_model(void **state)
 		assert_int_equal(dmab_map_single(dev, a + 3 * line, line, DMAB_FROM_DEVICE,
 						 DMAB_ATTR_SKIP_CPU_SYNC, &d),
 				 0);
+		assert_int_equal(sim_stats_of(sim).lines_discarded, 0);
 		assert_int_equal(dmab_unmap_single(dev, d, line, DMAB_FROM_DEVICE, 0), 0);
 		assert_int_equal(a[3 * line], 0x11);
+		assert_int_equal(sim_stats_of(sim).lines_discarded, 1);
 
 		sim_arena_free(sim, a, 4 * line);
 		assert_int_equal(dmab_device_destroy(dev), 0);

@@ -223,6 +223,8 @@ static uint64_t run_scenario(const struct scenario *sc)
 
 	struct dmab_sim_stats s = sim_stats_of(r.sim);
 
+	/* correct code never throws CPU stores away */
+	assert_int_equal(s.lines_discarded, 0);
 	sim_arena_free(r.sim, r.a, ARENA);
 	assert_int_equal(dmab_device_destroy(r.dev), 0);
 	dmab_sim_destroy(r.sim);

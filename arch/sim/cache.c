@@ -78,9 +78,14 @@ static void apply(struct dmab_sim *sim, const struct sim_pending *p)
 		}
 		size_t off = a - r->base;
 
-		if (p->op != DMAB__INVAL && dirty(r, off, line)) {
-			write_back(r, off, line);
-			sim->st.lines_written_back++;
+		if (dirty(r, off, line)) {
+			if (p->op == DMAB__INVAL) {
+				/* CPU stores lost: almost always a driver bug */
+				sim->st.lines_discarded++;
+			} else {
+				write_back(r, off, line);
+				sim->st.lines_written_back++;
+			}
 		}
 		if (p->op != DMAB__CLEAN) {
 			refill(r, off, line);

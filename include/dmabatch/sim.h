@@ -85,6 +85,10 @@ struct dmab_sim_config {
  * struct dmab_sim_stats - what a simulator did since creation.
  * @lines_written_back: changed lines a clean wrote to DRAM.
  * @lines_refilled:     lines an invalidate replaced from DRAM.
+ * @lines_discarded:    changed lines a plain invalidate threw away: CPU
+ *                      stores lost, which correct code never causes (the CPU
+ *                      wrote a buffer the device owned, or SKIP_CPU_SYNC hid
+ *                      a clean). Worth asserting 0 in a driver's tests.
  * @chaos_evictions:    changed lines chaos wrote to DRAM.
  * @chaos_refetches:    unchanged lines chaos refetched from DRAM where DRAM
  *                      held other data (the device had written them).
@@ -101,6 +105,7 @@ struct dmab_sim_config {
 struct dmab_sim_stats {
 	uint64_t lines_written_back;
 	uint64_t lines_refilled;
+	uint64_t lines_discarded;
 	uint64_t chaos_evictions;
 	uint64_t chaos_refetches;
 	uint64_t chaos_early_ops;
