@@ -23,11 +23,15 @@
  * Chaos (optional, reproducible from its seed in a single-threaded program):
  * at every chaos point (each maintenance call the library issues, each
  * completion, each device access, each dmab_sim_tick()) every line of cached
- * registered memory is, with probability chaos_rate, acted on as a real
+ * registered memory is, with chance chaos_rate, acted on as a real
  * cache may act at any moment: a line the CPU changed is evicted (written to
  * DRAM), a line it did not change is refetched from DRAM. Pending
  * maintenance may also take effect early. Correct code gives correct data
  * under any chaos; incorrect code fails.
+ *
+ * Every line counts as present in the cache, the worst case: after a device
+ * write the CPU reads the old line until it invalidates, where hardware might
+ * have had no copy and read DRAM. A chaos refetch stands for that luck.
  *
  * What the model does not capture:
  * - A store of the value a byte already had at the line's last sync point is
@@ -72,8 +76,9 @@ struct dmab_sim;
  *              0 means 64.
  * @chaos_seed: seed of the chaos generator; the same seed and the same
  *              sequence of calls give the same chaos.
- * @chaos_rate: probability, from 0 to 1, that a given line is acted on at a
- *              chaos point; 0 turns chaos off.
+ * @chaos_rate: from 0 to 1, the fraction of lines acted on at a chaos point,
+ *              on average (the lines are picked with random gaps of mean
+ *              1/rate); 0 turns chaos off, 1 acts on every line.
  */
 struct dmab_sim_config {
 	size_t line_size;
