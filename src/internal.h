@@ -36,6 +36,7 @@ struct dmab_device {
 	struct dmab_arch arch;
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
+	struct dmab_sim *sim; /* the simulator it is on, or NULL (src/simhook.h) */
 	struct dmab__counters c;
 };
 
