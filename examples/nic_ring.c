@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 	struct dmab_sim_stats st;
 	struct dmab_stats ds;
 
-	TRY(dmab_sim_stats(nic.sim, &st));
+	TRY(dmab_sim_get_stats(nic.sim, &st));
 	TRY(dmab_device_stats(drv.dev, &ds));
 	driver_fini(&drv);
 	TRY(dmab_sim_unregister(nic.sim, mem, ARENA));

@@ -447,7 +447,7 @@ static void teardown(struct fz *f)
 	check(f);
 	struct dmab_sim_stats st;
 
-	ok(f, dmab_sim_stats(f->sim, &st), "sim_stats");
+	ok(f, dmab_sim_get_stats(f->sim, &st), "sim_stats");
 	if (st.lines_discarded)
 		die(f, "%llu changed lines were invalidated away",
 		    (unsigned long long)st.lines_discarded);

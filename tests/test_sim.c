@@ -110,7 +110,7 @@ static void test_dev_access(void **state)
 	assert_int_equal(dmab_sim_dev_write(NULL, bus(a), data, 2), -EINVAL);
 	assert_int_equal(dmab_sim_dev_read(sim, bus(a), got, 0), 0);
 	assert_int_equal(dmab_sim_tick(NULL), -EINVAL);
-	assert_int_equal(dmab_sim_stats(sim, NULL), -EINVAL);
+	assert_int_equal(dmab_sim_get_stats(sim, NULL), -EINVAL);
 
 	struct dmab_sim_stats s = sim_stats_of(sim);
 

@@ -60,7 +60,7 @@ static inline struct dmab_sim_stats sim_stats_of(const struct dmab_sim *sim)
 {
 	struct dmab_sim_stats s;
 
-	assert_int_equal(dmab_sim_stats(sim, &s), 0);
+	assert_int_equal(dmab_sim_get_stats(sim, &s), 0);
 	return s;
 }
 

@@ -253,7 +253,7 @@ int dmab_sim_tick(struct dmab_sim *sim)
 	return 0;
 }
 
-int dmab_sim_stats(const struct dmab_sim *sim, struct dmab_sim_stats *out)
+int dmab_sim_get_stats(const struct dmab_sim *sim, struct dmab_sim_stats *out)
 {
 	if (!sim || !out)
 		return dmab__fail(-EINVAL, "sim_stats: NULL %s", sim ? "output" : "simulator");

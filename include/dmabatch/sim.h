@@ -216,8 +216,9 @@ DMAB_API DMAB_NODISCARD int dmab_sim_dev_write(struct dmab_sim *sim, dmab_addr_t
  */
 DMAB_API DMAB_NODISCARD int dmab_sim_tick(struct dmab_sim *sim);
 
-/** dmab_sim_stats() - copy the simulator's counters. Return: 0 or -EINVAL. */
-DMAB_API DMAB_NODISCARD int dmab_sim_stats(const struct dmab_sim *sim, struct dmab_sim_stats *out);
+/** dmab_sim_get_stats() - copy the simulator's counters. Return: 0 or -EINVAL. */
+DMAB_API DMAB_NODISCARD int dmab_sim_get_stats(const struct dmab_sim *sim,
+					       struct dmab_sim_stats *out);
 
 #ifdef __cplusplus
 }
