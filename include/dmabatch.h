@@ -108,6 +108,7 @@ struct dmab_sg {
 };
 
 struct dmab_device;
+struct dmab_sim;
 
 /**
  * struct dmab_device_config - how a device is to be handled.
@@ -139,10 +140,16 @@ struct dmab_device;
  *              power of two. Either way, halved until each area holds 256 KiB.
  * @sync_mode:  batched (default) or per-entry completion.
  * @backend:    cache backend by name ("aarch64", "x86_64", "generic",
- *              "trace"); NULL means the DMAB_ARCH environment variable if
- *              set, else the best backend that probes on this CPU.
+ *              "trace", "sim"); NULL means "sim" if @sim is set, else the
+ *              DMAB_ARCH environment variable if set, else the best backend
+ *              that probes on this CPU.
  * @line_size:  for the "trace" backend only: the line size it models, a
  *              power of two from 16 to 2048; 0 means 64. Must be 0 otherwise.
+ * @sim:        put the device on this simulator (include/dmabatch/sim.h):
+ *              the "sim" backend, the simulator's line size, its device DMA.
+ *              The simulator must outlive the device. With @sim set, a
+ *              @backend other than NULL or "sim" is -EINVAL, and DMAB_ARCH
+ *              is ignored.
  */
 struct dmab_device_config {
 	const char *name;
@@ -158,6 +165,7 @@ struct dmab_device_config {
 	enum dmab_sync_mode sync_mode;
 	const char *backend;
 	size_t line_size;
+	struct dmab_sim *sim;
 };
 
 /**

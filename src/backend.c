@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Choosing a device's cache backend: the config's name, else DMAB_ARCH from
- * the environment, else the first backend built in that probes here.
+ * Choosing a device's cache backend: the config's name (a config with a
+ * simulator means "sim"), else DMAB_ARCH from the environment, else the
+ * first backend built in that probes here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,8 +45,16 @@ int dmab__arch_select(struct dmab_arch *a, const struct dmab_device_config *cfg)
 	char why[160];
 	int err;
 
-	if (!name || !*name)
+	if (cfg->sim) {
+		/* A device on a simulator is on it whatever the environment says. */
+		if (name && *name && strcmp(name, "sim") != 0)
+			return dmab__fail(
+			    -EINVAL, "a device on a simulator uses the 'sim' backend, not '%s'",
+			    name);
+		name = "sim";
+	} else if (!name || !*name) {
 		name = getenv("DMAB_ARCH");
+	}
 	if (name && *name) {
 		const struct dmab_arch_ops *ops = find(name);
 

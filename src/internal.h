@@ -39,6 +39,7 @@ struct dmab_device {
 	struct dmab_arch arch;
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
+	struct dmab_sim *sim; /* the simulator it is on, or NULL (src/simhook.h) */
 	struct dmab__counters c;
 	unsigned bounce;       /* DMAB_BOUNCE_* */
 	struct dmab__tlb *tlb; /* bounce pools; NULL if the device never bounces */
@@ -70,7 +71,7 @@ static inline void dmab__copy_now(struct dmab_device *dev, void *dst, const void
 		a->ops->copied(a, dst, src, len);
 }
 /* Room for @cap deferred copies beyond the batch's own, so that a long list
- * still completes once; the caller frees it after dmab__batch_finish(). */
+ * still completes once; the caller takes it back after dmab__batch_finish(). */
 struct dmab__copy {
 	void *dst;
 	const void *src;

@@ -9,26 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simhook.h"
 #include "swiotlb.h"
 
 /*
  * Where the simulator learns of memory the library owns and a device may
- * reach: it must give the pool a DRAM copy, or the device's accesses to it
- * would fault. Empty until the simulator lands; the lead wires these two to
- * its registration hook (dmab__sim_register_owned() and its inverse).
+ * reach: the pool gets a DRAM copy (its content now, zeroes), or the device's
+ * accesses to its slots would fault. For a device on no simulator these do
+ * nothing.
  */
-static void pool_memory_registered(struct dmab_device *dev, void *base, size_t len)
+static int pool_memory_registered(struct dmab_device *dev, void *base, size_t len)
 {
-	(void)dev;
-	(void)base;
-	(void)len;
+	return dmab__sim_register_owned(dev, base, len);
 }
 
 static void pool_memory_unregistered(struct dmab_device *dev, void *base, size_t len)
 {
-	(void)dev;
-	(void)base;
-	(void)len;
+	(void)dmab__sim_unregister_owned(dev, base, len);
 }
 
 static void free_records(struct dmab__pool *p)
@@ -103,7 +100,14 @@ int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
 				  dev->name, dev->xlate->name, (unsigned long long)dev->mask);
 	}
 	p->bus = bus;
-	pool_memory_registered(dev, p->cpu, bytes);
+	err = pool_memory_registered(dev, p->cpu, bytes);
+	if (err) {
+		dev->xlate->unmap(dev->xlate_ctx, bus, bytes);
+		dmab__mem_free(&p->mem);
+		free_records(p);
+		return dmab__fail(err, "%s: the simulator refused the bounce pool's memory",
+				  dev->name);
+	}
 	*out = p;
 	return 0;
 }

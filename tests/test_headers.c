@@ -2,6 +2,7 @@
 /* Every public header on its own, linked to the shared library. Also built
  * as C++ (test_headers.cpp). */
 #include <dmabatch.h>
+#include <dmabatch/sim.h>
 #include <dmabatch/trace.h>
 
 #include <stdio.h>

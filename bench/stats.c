@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Samples and what is said about them. Every measured sample is kept, so
+ * the median and p90 are exact, not read off a histogram; the warm-up is
+ * not measured at all (and its length is printed), nothing else is dropped.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+int samples_push(struct samples *s, uint64_t ns)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = ns;
+	return 0;
+}
+
+void samples_free(struct samples *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void summarize(struct samples *s, struct summary *out)
+{
+	size_t n = s->n;
+
+	memset(out, 0, sizeof(*out));
+	out->n = n;
+	if (!n)
+		return;
+	qsort(s->v, n, sizeof(*s->v), cmp_u64);
+	/* Two passes: the mean first, then squares of deviations, which keeps
+	 * precision where sum-of-squares minus square-of-sum would not. */
+	double sum = 0, dev = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += (double)s->v[i];
+	out->mean = sum / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		double d = (double)s->v[i] - out->mean;
+
+		dev += d * d;
+	}
+	out->sd = n > 1 ? sqrt(dev / (double)(n - 1)) : 0;
+	size_t cut = n / 100;
+	double tsum = 0;
+
+	for (size_t i = cut; i < n - cut; i++)
+		tsum += (double)s->v[i];
+	out->tmean = tsum / (double)(n - 2 * cut);
+	out->median =
+	    n % 2 ? (double)s->v[n / 2] : ((double)s->v[n / 2 - 1] + (double)s->v[n / 2]) / 2;
+	size_t rank = (n * 9 + 9) / 10; /* ceil(0.9 n), 1-based */
+
+	out->p90 = s->v[rank - 1];
+	out->min = s->v[0];
+	out->max = s->v[n - 1];
+}
+
+/* Positive when batched takes less time than per-entry, as the seed's
+ * "reduced by 64.61 %". */
+double reduction_pct(const struct case_result *r, enum bench_op op)
+{
+	double b = r->s[VAR_BATCHED][op].median, p = r->s[VAR_PER_ENTRY][op].median;
+
+	return p > 0 ? (p - b) / p * 100.0 : 0;
+}
+
+double lib_over_raw(const struct case_result *r, enum bench_op op)
+{
+	double b = r->s[VAR_BATCHED][op].median, raw = r->s[VAR_RAW][op].median;
+
+	return raw > 0 ? b / raw : 0;
+}

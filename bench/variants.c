@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The three variants of one map and one unmap: the library batched, the
+ * library per-entry, and the raw loop.
+ *
+ * The raw loop walks the list the way the library's batch engine does:
+ * entries in order, each widened to whole lines, a range that touches the
+ * open run extends it (so a line shared by neighbours is issued once and a
+ * contiguous list is one run), anything else issues the run. It then waits
+ * once. So it issues the same instructions on the same lines in the same
+ * order as the library batched; what it leaves out is the library's
+ * checking, translation and accounting, which is what the ratio measures.
+ * measure.c checks the line and barrier counts against the library's own
+ * counters before timing anything.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bench.h"
+
+int work_setup(struct work *w, struct bench_env *env, const struct bench_case *c, void *buf)
+{
+	w->env = env;
+	w->c = c;
+	w->buf = buf;
+	w->len = (size_t)c->entries * c->entry_size;
+	w->addr = 0;
+	w->sg = calloc((size_t)c->entries, sizeof(*w->sg));
+	if (!w->sg)
+		return -ENOMEM;
+	for (int i = 0; i < c->entries; i++) {
+		w->sg[i].addr = (char *)buf + (size_t)i * c->entry_size;
+		w->sg[i].len = c->entry_size;
+	}
+	return 0;
+}
+
+void work_fini(struct work *w)
+{
+	free(w->sg);
+	w->sg = NULL;
+}
+
+/*
+ * The next run of lines, from entry *@i on: [*@rs, *@re). Returns false when
+ * no entry is left. Inlined into both the timed loop and the counting.
+ */
+static inline bool next_run(const struct dmab_sg *sg, int n, uintptr_t mask, int *i, uintptr_t *rs,
+			    uintptr_t *re)
+{
+	bool open = false;
+
+	for (; *i < n; (*i)++) {
+		if (!sg[*i].len)
+			continue;
+		uintptr_t s = (uintptr_t)sg[*i].addr & ~mask;
+		uintptr_t e = ((uintptr_t)sg[*i].addr + sg[*i].len + mask) & ~mask;
+
+		if (!open) {
+			*rs = s;
+			*re = e;
+			open = true;
+			continue;
+		}
+		if (s > *re || e < *rs)
+			break;
+		if (s < *rs)
+			*rs = s;
+		if (e > *re)
+			*re = e;
+	}
+	return open;
+}
+
+static inline void raw_list(const struct work *w, bool clean)
+{
+	uintptr_t mask = w->env->raw.line - 1, s, e;
+	int i = 0;
+
+	while (next_run(w->sg, w->c->entries, mask, &i, &s, &e)) {
+		if (clean)
+			raw_clean(s, e);
+		else
+			raw_inval(s, e);
+	}
+	raw_complete();
+}
+
+static inline void raw_single(const struct work *w, bool clean)
+{
+	uintptr_t mask = w->env->raw.line - 1;
+	uintptr_t s = (uintptr_t)w->buf & ~mask;
+	uintptr_t e = ((uintptr_t)w->buf + w->len + mask) & ~mask;
+
+	if (clean)
+		raw_clean(s, e);
+	else
+		raw_inval(s, e);
+	raw_complete();
+}
+
+int variant_map(struct work *w, enum bench_variant v)
+{
+	const struct bench_case *c = w->c;
+
+	if (v == VAR_RAW) {
+		if (c->mode == MODE_SG)
+			raw_list(w, true);
+		else
+			raw_single(w, true);
+		return 0;
+	}
+	if (c->mode == MODE_SG) {
+		int n = dmab_map_sg(w->env->dev[v], w->sg, c->entries, c->dir, 0);
+
+		return n < 0 ? n : 0;
+	}
+	return dmab_map_single(w->env->dev[v], w->buf, w->len, c->dir, 0, &w->addr);
+}
+
+int variant_unmap(struct work *w, enum bench_variant v)
+{
+	const struct bench_case *c = w->c;
+
+	if (v == VAR_RAW) {
+		/* The library issues nothing, not even a barrier, for TO_DEVICE. */
+		if (c->dir == DMAB_TO_DEVICE)
+			return 0;
+		if (c->mode == MODE_SG)
+			raw_list(w, false);
+		else
+			raw_single(w, false);
+		return 0;
+	}
+	if (c->mode == MODE_SG)
+		return dmab_unmap_sg(w->env->dev[v], w->sg, c->entries, c->dir, 0);
+	return dmab_unmap_single(w->env->dev[v], w->addr, w->len, c->dir, 0);
+}
+
+void raw_expect(const struct work *w, enum bench_op op, uint64_t *lines, uint64_t *barriers)
+{
+	uintptr_t mask = w->env->raw.line - 1, s, e;
+	int i = 0;
+
+	*lines = 0;
+	*barriers = 0;
+	if (op == OP_UNMAP && w->c->dir == DMAB_TO_DEVICE)
+		return;
+	if (w->c->mode == MODE_SINGLE) {
+		s = (uintptr_t)w->buf & ~mask;
+		e = ((uintptr_t)w->buf + w->len + mask) & ~mask;
+		*lines = (e - s) / w->env->raw.line;
+	} else {
+		while (next_run(w->sg, w->c->entries, mask, &i, &s, &e))
+			*lines += (e - s) / w->env->raw.line;
+	}
+	*barriers = 1;
+}
+
+uint64_t entry_lines(const struct work *w, enum bench_op op)
+{
+	uintptr_t mask = w->env->raw.line - 1;
+	uint64_t lines = 0;
+
+	if (op == OP_UNMAP && w->c->dir == DMAB_TO_DEVICE)
+		return 0;
+	if (w->c->mode == MODE_SINGLE) {
+		uint64_t b;
+
+		raw_expect(w, op, &lines, &b);
+		return lines;
+	}
+	for (int i = 0; i < w->c->entries; i++) {
+		uintptr_t s = (uintptr_t)w->sg[i].addr & ~mask;
+		uintptr_t e = ((uintptr_t)w->sg[i].addr + w->sg[i].len + mask) & ~mask;
+
+		lines += (e - s) / w->env->raw.line;
+	}
+	return lines;
+}
