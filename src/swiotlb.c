@@ -4,10 +4,11 @@
  *
  * Pools are per device, not shared by devices on one node with compatible
  * masks. A user-space driver process drives few devices; a per-device pool
- * means one device's burst cannot starve another (the kernel grew
- * "restricted pools" for that), the pool sits on its device's node and
- * under its mask by construction, its counters are the device's own, it
- * dies with the device, and the simulator registers memory per device.
+ * means one device's burst cannot starve another (the kernel, too, lets a
+ * device have a pool of its own: restricted-dma-pool), the pool sits on its
+ * device's node and under its mask by construction, its counters are the
+ * device's own, it dies with the device, and the simulator registers memory
+ * per device.
  * The cost, a pool per device that bounces, is bounded: the pool is made
  * only at the first mapping that actually bounces.
  *
