@@ -146,9 +146,13 @@ unsigned dmab__tlb_cpu_area(const struct dmab__tlb *t)
  * per entry of a list. */
 static unsigned area_of(const struct dmab__tlb *t, const struct dmab__hold *h, size_t slot)
 {
-	if (h && h->area >= 0 && h->area + 1 < (int)t->nareas &&
-	    slot - (size_t)h->area * t->area_slots < t->area_slots)
-		return (unsigned)h->area;
+	if (h && h->area >= 0) {
+		size_t lo = (size_t)h->area * t->area_slots;
+		bool last = h->area + 1 == (int)t->nareas;
+
+		if (slot >= lo && (last || slot - lo < t->area_slots))
+			return (unsigned)h->area;
+	}
 	size_t a = slot / t->area_slots;
 
 	return a < t->nareas ? (unsigned)a : t->nareas - 1;

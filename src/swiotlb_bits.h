@@ -98,6 +98,15 @@ static inline void dmab__pool_mark(struct dmab__pool *p, size_t first, size_t n,
 {
 	size_t end = first + n;
 
+	if (first / 64 == (end - 1) / 64) { /* most mappings: one word */
+		uint64_t m = bits((unsigned)(first % 64), (unsigned)((end - 1) % 64 + 1));
+
+		if (used)
+			p->inuse[first / 64] |= m;
+		else
+			p->inuse[first / 64] &= ~m;
+		return;
+	}
 	while (first < end) {
 		size_t w = first / 64, base = w * 64;
 		size_t stop = end < base + 64 ? end : base + 64;
