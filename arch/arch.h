@@ -37,7 +37,9 @@ struct dmab_arch_ops {
 	void (*inval)(struct dmab_arch *a, uintptr_t start, size_t len);
 	void (*clean_inval)(struct dmab_arch *a, uintptr_t start, size_t len);
 	void (*complete)(struct dmab_arch *a);
-	/* optional: told of each copy the core makes after a completion */
+	/* optional: told of each bounce copy the core makes, into a slot
+	 * (before the slot's clean is added) or out of one (after the
+	 * completion) */
 	void (*copied)(struct dmab_arch *a, void *dst, const void *src, size_t len);
 };
 

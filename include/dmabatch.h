@@ -55,10 +55,37 @@ enum dmab_dir {
 	DMAB_FROM_DEVICE = 2,	/* device only writes */
 };
 
-/** No cache maintenance (and, for bounced mappings, no copy) for this call. */
+/**
+ * No cache maintenance for this call and, for a bounced mapping, no copy
+ * back to the original (unmap, sync_for_cpu). Map still copies the original
+ * into the bounce slot, so the device never sees stale pool data.
+ */
 #define DMAB_ATTR_SKIP_CPU_SYNC (1u << 0)
-/** Keep quiet about a full bounce pool. */
+/** Keep quiet about a full bounce pool: no warning on stderr. */
 #define DMAB_ATTR_NO_WARN (1u << 1)
+
+/*
+ * Bounce policy, dmab_device_config.bounce. With none of these set, a
+ * mapping is bounced only when its bus address range is beyond the DMA mask.
+ */
+/** Every mapping goes through the bounce pool. */
+#define DMAB_BOUNCE_FORCE (1u << 0)
+/**
+ * Bounce a FROM_DEVICE or BIDIRECTIONAL buffer of a non-coherent device when
+ * it shares a cache line with other memory (its start or end is not on a
+ * line boundary): the CPU's traffic on the neighbour could write the line
+ * back over the device's data. Off by default: it costs a copy, and lists
+ * whose entries share lines with each other are usually safe. Buffers longer
+ * than dmab_max_mapping_size() are maintained in place as without the flag.
+ */
+#define DMAB_BOUNCE_UNALIGNED (1u << 1)
+/** Never bounce: no pool; a buffer beyond the mask fails with -ERANGE. */
+#define DMAB_BOUNCE_NEVER (1u << 2)
+
+/** Bounce pool size when dmab_device_config.pool_size is 0: 4 MiB. */
+#define DMAB_POOL_DEFAULT_SIZE ((size_t)4 << 20)
+/** Slot size of a bounce pool; a mapping takes whole slots. */
+#define DMAB_POOL_SLOT_SIZE ((size_t)2048)
 
 /** enum dmab_sync_mode - how a multi-entry call completes its maintenance. */
 enum dmab_sync_mode {
@@ -92,6 +119,25 @@ struct dmab_sim;
  * @dma_bits:   width of the DMA mask, 1 to 64; 0 means 64.
  * @numa_node:  node whose memory the device prefers; -1 for none. 0 (the
  *              zero-initialised value) is node 0, which every system has.
+ *              The bounce pool's memory comes from this node when NUMA is
+ *              available and the node has memory, else from any node.
+ * @bounce:     DMAB_BOUNCE_* flags; 0 bounces only what is beyond the mask.
+ * @min_align_mask: the bounce address keeps the original's bits under this
+ *              mask (NVMe needs 4095); 0 or 2^k - 1, below 128 KiB.
+ * @alloc_align_mask: a bounce mapping's slots start on a bus address aligned
+ *              to this mask + 1; 0 or 2^k - 1, below 2 MiB. With neither mask
+ *              (none above the slot size), a mapping of a page or more starts
+ *              on a page boundary.
+ * @pool_size:  bytes in a bounce pool, rounded up to a multiple of 256 KiB
+ *              (at most 1 GiB); 0 means DMAB_POOL_DEFAULT_SIZE. The pool is
+ *              made at the first mapping that bounces, never for a device
+ *              that cannot bounce (64-bit mask, no DMAB_BOUNCE_* flag).
+ * @pool_max_extra: pools of the same size that may be added when every pool
+ *              is full (at most 64); 0 means none: a full pool is -ENOMEM.
+ *              An extra pool that empties is given back.
+ * @pool_areas: number of areas (independent locks) a pool is cut into, a
+ *              power of two up to 1024; 0 means one per CPU, rounded up to a
+ *              power of two. Either way, halved until each area holds 256 KiB.
  * @sync_mode:  batched (default) or per-entry completion.
  * @backend:    cache backend by name ("aarch64", "x86_64", "generic",
  *              "trace", "sim"); NULL means "sim" if @sim is set, else the
@@ -110,6 +156,12 @@ struct dmab_device_config {
 	bool coherent;
 	unsigned dma_bits;
 	int numa_node;
+	unsigned bounce;
+	uint64_t min_align_mask;
+	uint64_t alloc_align_mask;
+	size_t pool_size;
+	unsigned pool_max_extra;
+	unsigned pool_areas;
 	enum dmab_sync_mode sync_mode;
 	const char *backend;
 	size_t line_size;
@@ -132,6 +184,18 @@ struct dmab_stats {
 	uint64_t live_mappings;		  /* mapped entries not yet unmapped */
 	const char *backend;		  /* backend name, static storage */
 	size_t line_size;		  /* backend's cache line size in bytes */
+
+	/* Bounce buffering; all 0 while the device has no pool. */
+	uint64_t bounce_mappings;	   /* entries mapped through the pool */
+	uint64_t bounce_bytes_to_device;   /* copied original -> slot */
+	uint64_t bounce_bytes_from_device; /* copied slot -> original */
+	uint64_t bounce_slots_total;	   /* slots in all pools now */
+	uint64_t bounce_slots_used;	   /* slots held by mappings now */
+	uint64_t bounce_slots_hwm;	   /* most slots ever held at once */
+	uint64_t bounce_full;		   /* mappings refused for a full pool */
+	unsigned bounce_pools;		   /* pools now: first + extra */
+	int bounce_node;		   /* node of the first pool's memory; -1 unknown */
+	size_t bounce_page_size;	   /* its page size: 2 MiB hugepages or base */
 };
 
 /**
@@ -171,9 +235,18 @@ DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
  * A non-coherent device's lines covering the buffer are cleaned, whatever the
  * direction, and the clean is completed before the call returns.
  *
+ * A buffer the device cannot use in place (see struct dmab_device_config's
+ * @bounce) is bounced: copied into slots of the device's pool, whose lines
+ * are cleaned instead; the buffer itself stays the caller's to read, but the
+ * device's writes reach it only at unmap or sync_for_cpu.
+ *
  * Return: 0; -EINVAL for bad arguments (NULL, zero length, address
  * overflow, bad direction, unknown attribute bits); -ERANGE if the device
- * cannot reach the buffer through its DMA mask.
+ * cannot reach the buffer and it cannot be bounced (DMAB_BOUNCE_NEVER, longer
+ * than dmab_max_mapping_size(), or no pool fits under the mask); -ENOMEM if
+ * the bounce pool is full (and may not grow) or cannot be made; nothing is
+ * left mapped then. A full pool also counts in bounce_full and, unless
+ * DMAB_ATTR_NO_WARN, warns on stderr (at the 1st, 2nd, 4th, 8th... time).
  */
 DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len,
 					    enum dmab_dir dir, unsigned attrs, dmab_addr_t *out);
@@ -182,10 +255,12 @@ DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, 
  * dmab_unmap_single() - take a buffer back from the device.
  * For FROM_DEVICE and BIDIRECTIONAL, a non-coherent device's lines are
  * invalidated (partial lines at either end cleaned and invalidated) and the
- * invalidation completed before the call returns.
+ * invalidation completed before the call returns. A bounced mapping's slots
+ * are invalidated, then, after the completion, copied back to the original
+ * (FROM_DEVICE, BIDIRECTIONAL, unless SKIP_CPU_SYNC) and freed.
  *
- * Return: 0; -EINVAL for bad arguments or when the device has no live
- * mapping.
+ * Return: 0; -EINVAL for bad arguments, when the device has no live mapping,
+ * or when @addr and @len are not exactly a bounced mapping's.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 					      enum dmab_dir dir, unsigned attrs);
@@ -198,17 +273,23 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * Cleans every entry's lines (non-coherent device), merging lines shared by
  * neighbouring entries, and completes once at the end (batched mode) or
  * after each entry (per-entry mode). Either every entry is mapped or none.
+ * Entries that bounce are copied into their slots before the slots' cleans
+ * are issued; bounced and direct entries share the one completion.
  *
  * Return: the number of DMA segments used (> 0); -EINVAL for bad arguments
  * (any entry: NULL address with non-zero length, address overflow); -ERANGE
- * if an entry is beyond the device's DMA mask.
+ * or -ENOMEM as for dmab_map_single(), for any entry. On failure every entry
+ * mapped so far is unmapped and its slots freed; only bounce_full and
+ * bounce_slots_hwm may remember the attempt.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);
 
 /**
  * dmab_unmap_sg() - take a scatter-gather list back; @nents as passed to map.
- * Invalidates (FROM_DEVICE, BIDIRECTIONAL) every entry, completes once.
+ * Invalidates (FROM_DEVICE, BIDIRECTIONAL) every entry, completes once, and
+ * only then copies bounced entries back (in per-entry mode: each entry
+ * completes, and is copied back, before the next).
  * Return: 0; -EINVAL for bad arguments or more entries than are mapped.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
@@ -216,13 +297,18 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_s
 
 /**
  * dmab_sync_single_for_cpu() - give a mapped buffer (or part) back to the CPU.
- * Invalidates unless TO_DEVICE; one completion. Return: 0 or -EINVAL.
+ * Invalidates unless TO_DEVICE; one completion. For a bounced mapping (any
+ * sub-range of it), the slot is invalidated and, after the completion,
+ * copied back to the original for FROM_DEVICE and BIDIRECTIONAL.
+ * Return: 0 or -EINVAL (not mapped, or beyond a bounced mapping's end).
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dmab_addr_t addr,
 						     size_t len, enum dmab_dir dir);
 /**
  * dmab_sync_single_for_device() - give a buffer (or part) back to the device.
- * Cleans in every direction; one completion. Return: 0 or -EINVAL.
+ * Cleans in every direction; one completion. For a bounced mapping, the
+ * original is first copied into the slot (TO_DEVICE, BIDIRECTIONAL), then the
+ * slot is cleaned. Return: 0 or -EINVAL.
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr,
 							size_t len, enum dmab_dir dir);
@@ -264,6 +350,7 @@ struct dmab_batch {
 		size_t len;
 		int part;
 	} copy[DMAB_BATCH_COPIES];
+	void *spill; /* more room for copies, lent by the library's own calls */
 };
 
 /** dmab_batch_init() - make @b empty and usable. */
@@ -278,7 +365,8 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_device(struct dmab_batch *b,
 						       size_t len, enum dmab_dir dir);
 /**
  * dmab_batch_sync_for_cpu() - add a for-CPU sync (an invalidate unless
- * TO_DEVICE) to @b. The buffer belongs to the CPU only after commit.
+ * TO_DEVICE) to @b. The buffer belongs to the CPU only after commit; a
+ * bounced mapping is copied back at commit, so it must stay mapped until then.
  * Return: 0; -EINVAL for bad arguments or an uninitialised batch.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct dmab_device *dev,
@@ -291,6 +379,14 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct
  * issued); -EINVAL for an uninitialised batch.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
+
+/**
+ * dmab_max_mapping_size() - the longest buffer one mapping of @dev may have.
+ * A device that may bounce (narrow mask, DMAB_BOUNCE_FORCE) is limited to
+ * what 128 contiguous slots hold (256 KiB) less the @min_align_mask offset;
+ * any other device to SIZE_MAX. Return: the size; 0 for a NULL @dev.
+ */
+DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 
 /** dmab_device_stats() - copy the device's counters. Return: 0 or -EINVAL. */
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,

@@ -10,8 +10,15 @@
  * flushed; then every backend that issued something completes once, and only
  * after that are the deferred copies (bounce slot -> original) made: a copy
  * out of memory that is still being invalidated could read stale lines.
+ *
+ * Copies into a bounce slot go the other way: they are made at once, before
+ * the slot's clean is even added, so the clean writes back what was copied.
+ * A batch holds DMAB_BATCH_COPIES deferred copies and completes early when
+ * that fills; map.c and sync.c, which must complete a whole list once, lend
+ * it a larger array (a spill) sized for the list.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -29,6 +36,23 @@ void dmab_batch_init(struct dmab_batch *b)
 	b->nparts = 0;
 	b->ncopies = 0;
 	b->run.op = DMAB__NOP;
+	b->spill = NULL;
+}
+
+struct dmab__spill *dmab__spill_new(size_t cap)
+{
+	struct dmab__spill *s = malloc(sizeof(*s) + cap * sizeof(s->v[0]));
+
+	if (s) {
+		s->n = 0;
+		s->cap = cap;
+	}
+	return s;
+}
+
+void dmab__batch_spill(struct dmab_batch *b, struct dmab__spill *s)
+{
+	b->spill = s;
 }
 
 static void issue_run(struct dmab_batch *b)
@@ -97,14 +121,16 @@ static int flush(struct dmab_batch *b)
 		b->part[i].pending = 0;
 		b->part[i].entries = 0;
 	}
-	for (unsigned i = 0; i < b->ncopies; i++) {
-		struct dmab_arch *a = &b->part[b->copy[i].part].dev->arch;
-
-		memcpy(b->copy[i].dst, b->copy[i].src, b->copy[i].len);
-		if (a->ops->copied)
-			a->ops->copied(a, b->copy[i].dst, b->copy[i].src, b->copy[i].len);
-	}
+	for (unsigned i = 0; i < b->ncopies; i++)
+		dmab__copy_now(b->part[b->copy[i].part].dev, b->copy[i].dst, b->copy[i].src,
+			       b->copy[i].len);
 	b->ncopies = 0;
+	struct dmab__spill *s = b->spill;
+
+	for (size_t i = 0; s && i < s->n; i++)
+		dmab__copy_now(b->part[s->v[i].part].dev, s->v[i].dst, s->v[i].src, s->v[i].len);
+	if (s)
+		s->n = 0;
 	return barriers;
 }
 
@@ -204,7 +230,13 @@ void dmab__batch_leave(struct dmab_batch *b, int part)
 int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len)
 {
 	int barriers = 0;
+	struct dmab__spill *s = b->spill;
 
+	if (s && s->n < s->cap) {
+		s->v[s->n++] =
+		    (struct dmab__copy){.dst = dst, .src = src, .len = len, .part = part};
+		return 0;
+	}
 	if (b->ncopies == DMAB_BATCH_COPIES)
 		barriers = flush(b);
 	b->copy[b->ncopies].dst = dst;

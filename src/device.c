@@ -7,6 +7,7 @@
 
 #include "internal.h"
 #include "numa.h"
+#include "swiotlb.h"
 
 int dmab_device_create(const struct dmab_device_config *cfg, struct dmab_device **out)
 {
@@ -46,6 +47,12 @@ int dmab_device_create(const struct dmab_device_config *cfg, struct dmab_device 
 	dev->xlate = &dmab__xlate_identity;
 	dev->xlate_ctx = NULL;
 	dev->sim = cfg->sim; /* arch_select put a device with a sim on the sim backend */
+	err = dmab__bounce_setup(dev, cfg);
+	if (err) {
+		dmab__arch_release(&dev->arch);
+		free(dev);
+		return err;
+	}
 	*out = dev;
 	return 0;
 }
@@ -59,6 +66,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
+	dmab__bounce_teardown(dev);
 	dmab__arch_release(&dev->arch);
 	free(dev);
 	return 0;
@@ -90,6 +98,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->maps = atomic_load(&c->maps);
 	out->unmaps = atomic_load(&c->unmaps);
 	out->live_mappings = atomic_load(&c->live);
+	dmab__bounce_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;
 	return 0;

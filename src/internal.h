@@ -5,11 +5,14 @@
 
 #include <dmabatch.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "../arch/arch.h"
 #include "xlate/xlate.h"
 
 #define DMAB_NAME_MAX 32
+
+struct dmab__tlb;
 
 enum dmab__op {
 	DMAB__CLEAN = 0,
@@ -38,6 +41,8 @@ struct dmab_device {
 	void *xlate_ctx;
 	struct dmab_sim *sim; /* the simulator it is on, or NULL (src/simhook.h) */
 	struct dmab__counters c;
+	unsigned bounce;       /* DMAB_BOUNCE_* */
+	struct dmab__tlb *tlb; /* bounce pools; NULL if the device never bounces */
 };
 
 /* error.c: record this thread's detailed message; returns @err. */
@@ -55,6 +60,43 @@ void dmab__batch_range(struct dmab_batch *b, int part, enum dmab__op op, uintptr
 void dmab__batch_leave(struct dmab_batch *b, int part);
 int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len);
 int dmab__batch_finish(struct dmab_batch *b);
+/* A copy made now (into a bounce slot, before its clean is added), told to
+ * the backend like the deferred ones. Inline: one per bounced entry. */
+static inline void dmab__copy_now(struct dmab_device *dev, void *dst, const void *src, size_t len)
+{
+	struct dmab_arch *a = &dev->arch;
+
+	memcpy(dst, src, len);
+	if (a->ops->copied)
+		a->ops->copied(a, dst, src, len);
+}
+/* Room for @cap deferred copies beyond the batch's own, so that a long list
+ * still completes once; the caller takes it back after dmab__batch_finish(). */
+struct dmab__copy {
+	void *dst;
+	const void *src;
+	size_t len;
+	int part;
+};
+struct dmab__spill {
+	size_t n, cap;
+	struct dmab__copy v[];
+};
+struct dmab__spill *dmab__spill_new(size_t cap);
+void dmab__batch_spill(struct dmab_batch *b, struct dmab__spill *s);
+
+/* dmab__batch_defer_copy(), with the spill's common case inline. */
+static inline void dmab__batch_defer(struct dmab_batch *b, int part, void *dst, const void *src,
+				     size_t len)
+{
+	struct dmab__spill *s = b->spill;
+
+	if (s && s->n < s->cap)
+		s->v[s->n++] =
+		    (struct dmab__copy){.dst = dst, .src = src, .len = len, .part = part};
+	else
+		(void)dmab__batch_defer_copy(b, part, dst, src, len);
+}
 
 /* sync.c: the direction rules, once. Add one buffer's maintenance to @b. */
 void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool for_device,

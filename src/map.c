@@ -3,13 +3,18 @@
  * map and unmap, single and scatter-gather.
  *
  * Each call works in two phases: first every entry is checked and
- * translated (a failure unwinds what was translated and returns with no
- * maintenance issued and no counter moved), then the maintenance of all
- * entries goes into one batch that completes once.
+ * translated, or given bounce slots (a failure unwinds what was translated
+ * or allocated and returns with no maintenance issued and no counter moved),
+ * then the maintenance of all entries goes into one batch that completes
+ * once. A bounced entry's maintenance is on its slots: at map, the original
+ * is copied in before the slots' clean is added; at unmap, the copy back is
+ * deferred by the batch until after the completion, and the slots are freed
+ * only after that.
  */
 #include <errno.h>
 
 #include "internal.h"
+#include "swiotlb.h"
 
 #define DMAB__KNOWN_ATTRS (DMAB_ATTR_SKIP_CPU_SYNC | DMAB_ATTR_NO_WARN)
 
@@ -35,10 +40,18 @@ static int check_buffer(struct dmab_device *dev, const void *cpu, size_t len, co
 	return 0;
 }
 
-/* Translate one buffer and check the device can reach the result. */
-static int translate(struct dmab_device *dev, void *cpu, size_t len, dmab_addr_t *bus,
-		     const char *what, int index)
+/*
+ * Give one buffer a bus address: its own, translated, if the device can use
+ * it in place; else bounce slots. Forced and unaligned bouncing are decided
+ * before translating, since the original then needs no bus address at all.
+ */
+static int map_entry(struct dmab_device *dev, struct dmab__hold *h, void *cpu, size_t len,
+		     enum dmab_dir dir, unsigned attrs, dmab_addr_t *bus, const char *what,
+		     int index)
 {
+	if (dmab__bounce_wanted(dev, cpu, len, dir))
+		return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
+
 	int err = dev->xlate->map(dev->xlate_ctx, cpu, len, bus);
 
 	if (err)
@@ -46,13 +59,109 @@ static int translate(struct dmab_device *dev, void *cpu, size_t len, dmab_addr_t
 				  index, dev->xlate->name);
 	if (len && (*bus > dev->mask || len - 1 > dev->mask - *bus)) {
 		dev->xlate->unmap(dev->xlate_ctx, *bus, len);
+		if (dev->tlb)
+			return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
 		return dmab__fail(-ERANGE,
 				  "%s: %s: entry %d: bus range 0x%llx+%zu is beyond the DMA mask "
-				  "0x%llx (bouncing is not available)",
+				  "0x%llx (bouncing is off for this device)",
 				  what, dev->name, index, (unsigned long long)*bus, len,
 				  (unsigned long long)dev->mask);
 	}
 	return 0;
+}
+
+/* Undo map_entry() for an entry whose call fails later. */
+static void unmap_entry(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus, size_t len,
+			const char *what)
+{
+	struct dmab__bounce bb;
+
+	if (dmab__bounce_find(dev, bus, len, true, &bb, what) > 0)
+		dmab__bounce_release(dev, h, &bb);
+	else
+		dev->xlate->unmap(dev->xlate_ctx, bus, len);
+}
+
+/* Phase two of a map, per entry: the original copied into its slots (any
+ * direction, SKIP_CPU_SYNC or not), then the clean of whatever the device
+ * will read. */
+static void map_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, dmab_addr_t bus,
+		     size_t len, enum dmab_dir dir, unsigned attrs, struct dmab__tally *n)
+{
+	void *slot = len ? dmab__bounce_start(dev, cpu, bus, len, n) : NULL;
+
+	if (slot)
+		cpu = slot;
+	if ((attrs & DMAB_ATTR_SKIP_CPU_SYNC) || dev->coherent)
+		return;
+	int part = dmab__batch_enter(b, dev);
+
+	dmab__sync_add(b, part, cpu, len, true, dir);
+	dmab__batch_leave(b, part);
+}
+
+/*
+ * Phase one of an unmap, per entry: where the CPU side is (the buffer, or
+ * the slots), or -EINVAL. *bounced tells which.
+ */
+static int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
+		      struct dmab__bounce *bb, const char *what, int index)
+{
+	int r = dmab__bounce_find(dev, bus, len, true, bb, what);
+
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		*cpu = bb->slot;
+		return 1;
+	}
+	r = dev->xlate->to_cpu(dev->xlate_ctx, bus, len, cpu);
+	if (r)
+		return dmab__fail(r, "%s: %s: entry %d: bus address 0x%llx (+%zu) is not mapped",
+				  what, dev->name, index, (unsigned long long)bus, len);
+	return 0;
+}
+
+/* Phases two and three: the entry as phase one found it, or -1 if it is
+ * gone (named twice in one list). */
+static int unmap_again(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
+		       struct dmab__bounce *bb)
+{
+	int r = dmab__bounce_peek(dev, bus, len, bb);
+
+	if (r > 0)
+		*cpu = bb->slot;
+	else if (r == 0)
+		(void)dev->xlate->to_cpu(dev->xlate_ctx, bus, len, cpu);
+	return r;
+}
+
+/* Phase two of an unmap, per entry: invalidate, and for a bounced entry
+ * queue the copy back, which the batch makes after its completion. */
+static void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
+		       const struct dmab__bounce *bb, enum dmab_dir dir, unsigned attrs,
+		       struct dmab__tally *n)
+{
+	if (attrs & DMAB_ATTR_SKIP_CPU_SYNC)
+		return;
+	int part = dmab__batch_enter(b, dev);
+
+	if (!dev->coherent)
+		dmab__sync_add(b, part, cpu, len, false, dir);
+	if (bb && dir != DMAB_TO_DEVICE)
+		dmab__bounce_out(b, part, bb, n);
+	if (!dev->coherent)
+		dmab__batch_leave(b, part);
+}
+
+/* Phase three, per entry: give the bus address back. */
+static void unmap_release(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus,
+			  size_t len, const struct dmab__bounce *bb)
+{
+	if (bb)
+		dmab__bounce_release(dev, h, bb);
+	else
+		dev->xlate->unmap(dev->xlate_ctx, bus, len);
 }
 
 /* Take @n entries off the live count; refuse to go below zero. */
@@ -90,19 +199,18 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
-	err = translate(dev, cpu, len, out, what, 0);
+	err = map_entry(dev, NULL, cpu, len, dir, attrs, out, what, 0);
 	if (err)
 		return err;
-	if (!(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && !dev->coherent) {
-		struct dmab_batch b;
 
-		dmab_batch_init(&b);
-		int part = dmab__batch_enter(&b, dev);
+	struct dmab_batch b;
+	struct dmab__tally n = {0};
 
-		dmab__sync_add(&b, part, cpu, len, true, dir);
-		dmab__batch_leave(&b, part);
-		(void)dmab__batch_finish(&b);
-	}
+	dmab_batch_init(&b);
+	map_sync(&b, dev, cpu, *out, len, dir, attrs, &n);
+	(void)dmab__batch_finish(&b);
+	if (n.mappings)
+		dmab__bounce_account(dev, &n);
 	count_map(dev, 1);
 	return 0;
 }
@@ -118,24 +226,25 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 		return err;
 	if (!len)
 		return dmab__fail(-EINVAL, "%s: %s: zero length", what, dev->name);
-	err = dev->xlate->to_cpu(dev->xlate_ctx, addr, len, &cpu);
-	if (err)
-		return dmab__fail(err, "%s: %s: bus address 0x%llx (+%zu) is not mapped", what,
-				  dev->name, (unsigned long long)addr, len);
+
+	struct dmab__bounce bb;
+	int bounced = unmap_find(dev, addr, len, &cpu, &bb, what, 0);
+
+	if (bounced < 0)
+		return bounced;
 	err = drop_live(dev, 1, what);
 	if (err)
 		return err;
-	if (!(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && !dev->coherent) {
-		struct dmab_batch b;
 
-		dmab_batch_init(&b);
-		int part = dmab__batch_enter(&b, dev);
+	struct dmab_batch b;
+	struct dmab__tally n = {0};
 
-		dmab__sync_add(&b, part, cpu, len, false, dir);
-		dmab__batch_leave(&b, part);
-		(void)dmab__batch_finish(&b);
-	}
-	dev->xlate->unmap(dev->xlate_ctx, addr, len);
+	dmab_batch_init(&b);
+	unmap_sync(&b, dev, cpu, len, bounced ? &bb : NULL, dir, attrs, &n);
+	(void)dmab__batch_finish(&b);
+	unmap_release(dev, NULL, addr, len, bounced ? &bb : NULL);
+	if (bounced)
+		dmab__bounce_account(dev, &n);
 	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	return 0;
 }
@@ -166,30 +275,33 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
+	struct dmab__hold h;
+
+	dmab__hold_init(&h, dev->tlb);
 	for (int i = 0; i < nents; i++) {
 		dmab_addr_t bus = 0;
 
-		err = translate(dev, sg[i].addr, sg[i].len, &bus, what, i);
+		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, &bus, what, i);
 		if (err) {
 			while (i-- > 0)
-				dev->xlate->unmap(dev->xlate_ctx, sg[i].dma_addr, sg[i].dma_len);
+				unmap_entry(dev, &h, sg[i].dma_addr, sg[i].dma_len, what);
+			dmab__hold_release(&h);
 			return err;
 		}
 		sg[i].dma_addr = bus;
 		sg[i].dma_len = sg[i].len;
 	}
-	if (!(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && !dev->coherent) {
-		struct dmab_batch b;
+	dmab__hold_release(&h);
 
-		dmab_batch_init(&b);
-		for (int i = 0; i < nents; i++) {
-			int part = dmab__batch_enter(&b, dev);
+	struct dmab_batch b;
+	struct dmab__tally n = {0};
 
-			dmab__sync_add(&b, part, sg[i].addr, sg[i].len, true, dir);
-			dmab__batch_leave(&b, part);
-		}
-		(void)dmab__batch_finish(&b);
-	}
+	dmab_batch_init(&b);
+	for (int i = 0; i < nents; i++)
+		map_sync(&b, dev, sg[i].addr, sg[i].dma_addr, sg[i].dma_len, dir, attrs, &n);
+	(void)dmab__batch_finish(&b);
+	if (n.mappings)
+		dmab__bounce_account(dev, &n);
 	count_map(dev, (uint64_t)nents);
 	return nents;
 }
@@ -202,39 +314,72 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 
 	if (err)
 		return err;
+	size_t copies = 0;
+
 	for (int i = 0; i < nents; i++) {
+		struct dmab__bounce bb;
 		void *cpu;
 
 		if (sg[i].dma_len == 0)
 			continue;
-		err = dev->xlate->to_cpu(dev->xlate_ctx, sg[i].dma_addr, sg[i].dma_len, &cpu);
-		if (err)
-			return dmab__fail(err, "%s: %s: entry %d: bus address 0x%llx is not mapped",
-					  what, dev->name, i, (unsigned long long)sg[i].dma_addr);
+		err = unmap_find(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what, i);
+		if (err < 0)
+			return err;
+		copies += (size_t)err;
 	}
 	err = drop_live(dev, (uint64_t)nents, what);
 	if (err)
 		return err;
-	if (!(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && !dev->coherent) {
-		struct dmab_batch b;
 
-		dmab_batch_init(&b);
-		for (int i = 0; i < nents; i++) {
-			void *cpu;
+	/*
+	 * One completion for the list, so the batch must hold every copy back
+	 * until then. Without memory for that, it completes early instead:
+	 * more barriers, still in the right order.
+	 */
+	struct dmab_batch b;
+	struct dmab__spill *spill = NULL;
+	struct dmab__tally n = {0};
 
-			if (sg[i].dma_len == 0)
-				continue;
-			(void)dev->xlate->to_cpu(dev->xlate_ctx, sg[i].dma_addr, sg[i].dma_len,
-						 &cpu);
-			int part = dmab__batch_enter(&b, dev);
-
-			dmab__sync_add(&b, part, cpu, sg[i].dma_len, false, dir);
-			dmab__batch_leave(&b, part);
-		}
-		(void)dmab__batch_finish(&b);
+	dmab_batch_init(&b);
+	if (copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
+	    !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && dev->mode == DMAB_SYNC_BATCHED) {
+		spill = dmab__bounce_spill_get(dev, copies);
+		dmab__batch_spill(&b, spill);
 	}
-	for (int i = 0; i < nents; i++)
-		dev->xlate->unmap(dev->xlate_ctx, sg[i].dma_addr, sg[i].dma_len);
+	/* Phase two has nothing to do without maintenance or copies back. */
+	bool work = !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) &&
+		    (!dev->coherent || (copies && dir != DMAB_TO_DEVICE));
+
+	for (int i = 0; i < nents && work; i++) {
+		struct dmab__bounce bb;
+		void *cpu;
+
+		if (sg[i].dma_len == 0)
+			continue;
+		int bounced = unmap_again(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb);
+
+		unmap_sync(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, dir, attrs, &n);
+	}
+	(void)dmab__batch_finish(&b);
+	dmab__bounce_spill_put(dev, spill);
+
+	struct dmab__hold h;
+
+	dmab__hold_init(&h, dev->tlb);
+	for (int i = 0; i < nents; i++) {
+		struct dmab__bounce bb;
+		void *cpu;
+		int bounced = 0;
+
+		if (sg[i].dma_len)
+			bounced = unmap_again(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb);
+		/* < 0: the list named one bounce mapping twice; it is gone. */
+		if (bounced >= 0)
+			unmap_release(dev, &h, sg[i].dma_addr, sg[i].dma_len, bounced ? &bb : NULL);
+	}
+	dmab__hold_release(&h);
+	if (copies)
+		dmab__bounce_account(dev, &n);
 	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 
 #include "internal.h"
+#include "swiotlb.h"
 
 void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool for_device,
 		    enum dmab_dir dir)
@@ -52,15 +53,44 @@ void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool 
 		dmab__batch_range(b, part, DMAB__CLEAN_INVAL, e, line);
 }
 
+/*
+ * Where the CPU side of a mapped range is: in the pool (1, *bb filled; any
+ * sub-range of a bounce mapping) or the buffer itself (0); or -EINVAL.
+ */
 static int to_cpu(struct dmab_device *dev, dmab_addr_t addr, size_t len, void **cpu,
-		  const char *what)
+		  struct dmab__bounce *bb, const char *what)
 {
-	int err = dev->xlate->to_cpu(dev->xlate_ctx, addr, len, cpu);
+	int r = dmab__bounce_find(dev, addr, len, false, bb, what);
 
-	if (err)
-		return dmab__fail(err, "%s: %s: bus address 0x%llx (+%zu) is not mapped", what,
+	if (r > 0)
+		*cpu = bb->slot;
+	if (r)
+		return r;
+	r = dev->xlate->to_cpu(dev->xlate_ctx, addr, len, cpu);
+	if (r)
+		return dmab__fail(r, "%s: %s: bus address 0x%llx (+%zu) is not mapped", what,
 				  dev->name, (unsigned long long)addr, len);
 	return 0;
+}
+
+/*
+ * One range's work: for the device, a bounced range is first copied in
+ * (TO_DEVICE, BIDIRECTIONAL), then cleaned; for the CPU, invalidated, and a
+ * bounced range's copy back (FROM_DEVICE, BIDIRECTIONAL) is deferred by the
+ * batch until after its completion.
+ */
+static void add_range(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
+		      const struct dmab__bounce *bb, bool for_device, enum dmab_dir dir,
+		      struct dmab__tally *n)
+{
+	if (bb && for_device && dir != DMAB_FROM_DEVICE)
+		dmab__bounce_in(dev, bb, n);
+	int part = dmab__batch_enter(b, dev);
+
+	dmab__sync_add(b, part, cpu, len, for_device, dir);
+	if (bb && !for_device && dir != DMAB_TO_DEVICE)
+		dmab__bounce_out(b, part, bb, n);
+	dmab__batch_leave(b, part);
 }
 
 static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr, size_t len,
@@ -75,14 +105,16 @@ static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t
 				  !dev	? "NULL device"
 				  : len ? "bad direction"
 					: "zero length");
-	int err = to_cpu(dev, addr, len, &cpu, what);
+	struct dmab__bounce bb;
+	int bounced = to_cpu(dev, addr, len, &cpu, &bb, what);
 
-	if (err)
-		return err;
-	int part = dmab__batch_enter(b, dev);
+	if (bounced < 0)
+		return bounced;
+	struct dmab__tally n = {0};
 
-	dmab__sync_add(b, part, cpu, len, for_device, dir);
-	dmab__batch_leave(b, part);
+	add_range(b, dev, cpu, len, bounced ? &bb : NULL, for_device, dir, &n);
+	if (bounced)
+		dmab__bounce_account(dev, &n);
 	return 0;
 }
 
@@ -137,32 +169,47 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 				  : !sg	       ? "NULL list"
 				  : nents <= 0 ? "nents must be at least 1"
 					       : "bad direction");
+	size_t copies = 0;
+
 	for (int i = 0; i < nents; i++) {
+		struct dmab__bounce bb;
 		void *cpu;
 
 		if (sg[i].dma_len == 0)
 			continue;
-		int err = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, what);
+		int bounced = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what);
 
-		if (err)
-			return err;
+		if (bounced < 0)
+			return bounced;
+		copies += (size_t)bounced;
 	}
 
+	/* As in unmap_sg: room for every copy back, so one completion does. */
 	struct dmab_batch b;
+	struct dmab__spill *spill = NULL;
+	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
+	if (!for_device && copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
+	    dev->mode == DMAB_SYNC_BATCHED) {
+		spill = dmab__bounce_spill_get(dev, copies);
+		dmab__batch_spill(&b, spill);
+	}
 	for (int i = 0; i < nents; i++) {
+		struct dmab__bounce bb;
 		void *cpu;
 
 		if (sg[i].dma_len == 0)
 			continue;
-		(void)dev->xlate->to_cpu(dev->xlate_ctx, sg[i].dma_addr, sg[i].dma_len, &cpu);
-		int part = dmab__batch_enter(&b, dev);
+		int bounced = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what);
 
-		dmab__sync_add(&b, part, cpu, sg[i].dma_len, for_device, dir);
-		dmab__batch_leave(&b, part);
+		add_range(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, for_device, dir,
+			  &n);
 	}
 	(void)dmab__batch_finish(&b);
+	dmab__bounce_spill_put(dev, spill);
+	if (copies)
+		dmab__bounce_account(dev, &n);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The "trace" backend: it performs no maintenance and records every range
- * it is asked to issue, every completion barrier and every deferred copy, in
+ * it is asked to issue, every completion barrier and every bounce copy, in
  * order, per device. Tests use it to assert exactly what the library did.
  */
 #ifndef DMABATCH_TRACE_H

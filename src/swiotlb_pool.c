@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One bounce pool: memory the device can reach, cut into 2 KiB slots, with
+ * a record per slot and a bitmap of taken slots; its making and unmaking.
+ * Searching the bitmap is swiotlb_bits.h's; which area a slot belongs to,
+ * and the locking, swiotlb_area.c's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simhook.h"
+#include "swiotlb.h"
+
+/*
+ * Where the simulator learns of memory the library owns and a device may
+ * reach: the pool gets a DRAM copy (its content now, zeroes), or the device's
+ * accesses to its slots would fault. For a device on no simulator these do
+ * nothing.
+ */
+static int pool_memory_registered(struct dmab_device *dev, void *base, size_t len)
+{
+	return dmab__sim_register_owned(dev, base, len);
+}
+
+static void pool_memory_unregistered(struct dmab_device *dev, void *base, size_t len)
+{
+	(void)dmab__sim_unregister_owned(dev, base, len);
+}
+
+static void free_records(struct dmab__pool *p)
+{
+	free(p->slot);
+	free(p->inuse);
+	free(p->area);
+	free(p);
+}
+
+int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
+{
+	struct dmab_device *dev = t->dev;
+	size_t bytes = t->pool_slots * DMAB__SLOT_SIZE;
+	uintptr_t below = 0;
+	dmab_addr_t bus;
+
+	/*
+	 * With identity translation the bus address is the virtual one, so a
+	 * narrow mask is met by placing the pool low. Other translators give
+	 * their own addresses, checked below.
+	 */
+	if (dev->xlate == &dmab__xlate_identity && dev->mask < UINTPTR_MAX) {
+		below = (uintptr_t)dev->mask;
+		if (below < bytes - 1 + DMAB__MEM_ALIGN)
+			return dmab__fail(
+			    -ERANGE, "%s: no %zu KiB bounce pool fits under the DMA mask 0x%llx",
+			    dev->name, bytes >> 10, (unsigned long long)dev->mask);
+	}
+	struct dmab__pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return dmab__fail(-ENOMEM, "%s: out of memory for a bounce pool", dev->name);
+	p->tlb = t;
+	p->extra = extra;
+	p->nslots = t->pool_slots;
+	p->slot = calloc(p->nslots, sizeof(*p->slot));
+	p->inuse = calloc(p->nslots / 64, sizeof(*p->inuse));
+	p->area = aligned_alloc(DMAB__CACHELINE, t->nareas * sizeof(*p->area));
+	if (!p->slot || !p->inuse || !p->area) {
+		free_records(p);
+		return dmab__fail(-ENOMEM, "%s: out of memory for a bounce pool", dev->name);
+	}
+	for (unsigned a = 0; a < t->nareas; a++) {
+		p->area[a].cursor = (size_t)a * t->area_slots;
+		atomic_init(&p->area[a].used, 0);
+	}
+	int err = dmab__mem_alloc(&p->mem, bytes, dev->numa_node, below);
+
+	if (err) {
+		free_records(p);
+		if (below)
+			return dmab__fail(-ERANGE,
+					  "%s: no %zu KiB hole for a bounce pool under the DMA "
+					  "mask 0x%llx",
+					  dev->name, bytes >> 10, (unsigned long long)dev->mask);
+		return dmab__fail(-ENOMEM, "%s: no memory for a %zu KiB bounce pool", dev->name,
+				  bytes >> 10);
+	}
+	p->cpu = p->mem.base;
+	err = dev->xlate->map(dev->xlate_ctx, p->cpu, bytes, &bus);
+	if (!err && (bus > dev->mask || bytes - 1 > dev->mask - bus || bus % DMAB__SLOT_SIZE)) {
+		dev->xlate->unmap(dev->xlate_ctx, bus, bytes);
+		err = -ERANGE;
+	}
+	if (err) {
+		dmab__mem_free(&p->mem);
+		free_records(p);
+		return dmab__fail(err,
+				  "%s: the %s translator cannot give the bounce pool a "
+				  "slot-aligned bus range under the DMA mask 0x%llx",
+				  dev->name, dev->xlate->name, (unsigned long long)dev->mask);
+	}
+	p->bus = bus;
+	err = pool_memory_registered(dev, p->cpu, bytes);
+	if (err) {
+		dev->xlate->unmap(dev->xlate_ctx, bus, bytes);
+		dmab__mem_free(&p->mem);
+		free_records(p);
+		return dmab__fail(err, "%s: the simulator refused the bounce pool's memory",
+				  dev->name);
+	}
+	*out = p;
+	return 0;
+}
+
+void dmab__pool_destroy(struct dmab__pool *p)
+{
+	struct dmab_device *dev = p->tlb->dev;
+	size_t bytes = p->nslots * DMAB__SLOT_SIZE;
+
+	pool_memory_unregistered(dev, p->cpu, bytes);
+	dev->xlate->unmap(dev->xlate_ctx, p->bus, bytes);
+	dmab__mem_free(&p->mem);
+	free_records(p);
+}
