@@ -23,11 +23,6 @@
 
 #include "internal.h"
 
-static inline uintptr_t line_down(uintptr_t x, size_t line)
-{
-	return x & ~(uintptr_t)(line - 1);
-}
-
 void dmab_batch_init(struct dmab_batch *b)
 {
 	if (!b)
@@ -55,6 +50,16 @@ void dmab__batch_spill(struct dmab_batch *b, struct dmab__spill *s)
 	b->spill = s;
 }
 
+/* Count the open run's lines, then (separately) issue it. */
+static void count_run(struct dmab_batch *b)
+{
+	if (b->run.op == DMAB__NOP)
+		return;
+	size_t line = b->part[b->run.part].dev->arch.line;
+
+	b->part[b->run.part].lines[b->run.op] += (b->run.end - b->run.start) / line;
+}
+
 static void issue_run(struct dmab_batch *b)
 {
 	if (b->run.op == DMAB__NOP)
@@ -73,7 +78,6 @@ static void issue_run(struct dmab_batch *b)
 		a->ops->clean_inval(a, b->run.start, len);
 		break;
 	}
-	b->part[b->run.part].lines[b->run.op] += len / a->line;
 	b->run.op = DMAB__NOP;
 }
 
@@ -82,26 +86,19 @@ static bool same_domain(const struct dmab_arch *x, const struct dmab_arch *y)
 	return x->ops == y->ops && x->priv == y->priv;
 }
 
-/* Issue, complete, account, copy. Parts stay so that indices held by a
- * caller in the middle of an entry remain valid. */
-static int flush(struct dmab_batch *b)
+/*
+ * Account, issue, complete, copy. The counters are added before the last
+ * run is issued: on x86 a locked add waits for the CLWB/CLFLUSHOPT still in
+ * flight, so adding them after the issue would cost a second barrier. Parts
+ * stay so that indices held by a caller in the middle of an entry remain
+ * valid.
+ */
+int dmab__batch_flush(struct dmab_batch *b)
 {
 	int barriers = 0;
+	uint8_t complete[DMAB_BATCH_PARTS];
 
-	issue_run(b);
-	for (unsigned i = 0; i < b->nparts; i++) {
-		if (!b->part[i].pending)
-			continue;
-		struct dmab_arch *a = &b->part[i].dev->arch;
-		bool done = false;
-
-		for (unsigned j = 0; j < i && !done; j++)
-			done = b->part[j].pending && same_domain(&b->part[j].dev->arch, a);
-		if (!done) {
-			a->ops->complete(a);
-			barriers++;
-		}
-	}
+	count_run(b);
 	for (unsigned i = 0; i < b->nparts; i++) {
 		struct dmab__counters *c = &b->part[i].dev->c;
 		uint32_t entries = b->part[i].entries;
@@ -112,6 +109,7 @@ static int flush(struct dmab_batch *b)
 							  memory_order_relaxed);
 			b->part[i].lines[op] = 0;
 		}
+		complete[i] = b->part[i].pending;
 		if (b->part[i].pending) {
 			atomic_fetch_add_explicit(&c->completions, 1, memory_order_relaxed);
 			if (entries > 1)
@@ -120,6 +118,20 @@ static int flush(struct dmab_batch *b)
 		}
 		b->part[i].pending = 0;
 		b->part[i].entries = 0;
+	}
+	issue_run(b);
+	for (unsigned i = 0; i < b->nparts; i++) {
+		if (!complete[i])
+			continue;
+		struct dmab_arch *a = &b->part[i].dev->arch;
+		bool done = false;
+
+		for (unsigned j = 0; j < i && !done; j++)
+			done = complete[j] && same_domain(&b->part[j].dev->arch, a);
+		if (!done) {
+			a->ops->complete(a);
+			barriers++;
+		}
 	}
 	for (unsigned i = 0; i < b->ncopies; i++)
 		dmab__copy_now(b->part[b->copy[i].part].dev, b->copy[i].dst, b->copy[i].src,
@@ -136,15 +148,14 @@ static int flush(struct dmab_batch *b)
 
 int dmab__batch_finish(struct dmab_batch *b)
 {
-	int barriers = flush(b);
+	int barriers = dmab__batch_flush(b);
 
 	b->nparts = 0;
 	return barriers;
 }
 
-int dmab__batch_enter(struct dmab_batch *b, struct dmab_device *dev)
+int dmab__batch_enter_slow(struct dmab_batch *b, struct dmab_device *dev)
 {
-	b->hit = 0;
 	for (unsigned i = 0; i < b->nparts; i++)
 		if (b->part[i].dev == dev)
 			return (int)i;
@@ -191,40 +202,18 @@ static bool trim_against_run(struct dmab_batch *b, enum dmab__op op, uintptr_t *
 	return true;
 }
 
-void dmab__batch_range(struct dmab_batch *b, int part, enum dmab__op op, uintptr_t start,
-		       size_t len)
+/* The part of dmab__batch_range() that does not just extend the run. */
+void dmab__batch_range_slow(struct dmab_batch *b, int part, enum dmab__op op, uintptr_t s,
+			    uintptr_t e)
 {
-	size_t line = b->part[part].dev->arch.line;
-	uintptr_t s = line_down(start, line);
-	uintptr_t e = line_down(start + len + line - 1, line);
-
-	b->part[part].pending = 1;
-	b->hit = 1;
-	if (b->run.op != DMAB__NOP && b->run.part == part) {
-		if (b->run.op == op && s <= b->run.end && e >= b->run.start) {
-			if (s < b->run.start)
-				b->run.start = s;
-			if (e > b->run.end)
-				b->run.end = e;
-			return;
-		}
-		if (!trim_against_run(b, op, &s, &e))
-			return;
-	}
+	if (b->run.op != DMAB__NOP && b->run.part == part && !trim_against_run(b, op, &s, &e))
+		return;
+	count_run(b);
 	issue_run(b);
 	b->run.part = part;
 	b->run.op = op;
 	b->run.start = s;
 	b->run.end = e;
-}
-
-void dmab__batch_leave(struct dmab_batch *b, int part)
-{
-	if (!b->hit)
-		return;
-	b->part[part].entries++;
-	if (b->part[part].dev->mode == DMAB_SYNC_PER_ENTRY)
-		(void)flush(b);
 }
 
 int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len)
@@ -238,7 +227,7 @@ int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void
 		return 0;
 	}
 	if (b->ncopies == DMAB_BATCH_COPIES)
-		barriers = flush(b);
+		barriers = dmab__batch_flush(b);
 	b->copy[b->ncopies].dst = dst;
 	b->copy[b->ncopies].src = src;
 	b->copy[b->ncopies].len = len;

@@ -54,10 +54,55 @@ void dmab__arch_release(struct dmab_arch *a);
 
 /* batch.c: the issue-then-complete engine. */
 #define DMAB__BATCH_MAGIC 0xdaba7c4u
-int dmab__batch_enter(struct dmab_batch *b, struct dmab_device *dev);
-void dmab__batch_range(struct dmab_batch *b, int part, enum dmab__op op, uintptr_t start,
-		       size_t len);
-void dmab__batch_leave(struct dmab_batch *b, int part);
+int dmab__batch_enter_slow(struct dmab_batch *b, struct dmab_device *dev);
+void dmab__batch_range_slow(struct dmab_batch *b, int part, enum dmab__op op, uintptr_t s,
+			    uintptr_t e);
+int dmab__batch_flush(struct dmab_batch *b);
+
+/*
+ * The per-entry steps of the engine, inline because an sg list takes them
+ * once per entry: a call each would cost more than extending the run.
+ */
+
+/* Begin an entry of @dev; returns the device's part index in @b. */
+static inline int dmab__batch_enter(struct dmab_batch *b, struct dmab_device *dev)
+{
+	b->hit = 0;
+	if (b->nparts && b->part[0].dev == dev)
+		return 0;
+	return dmab__batch_enter_slow(b, dev);
+}
+
+/* Add [start, start+len), widened to whole lines, with @op. A range that
+ * touches the open run with the same op extends it; see batch.c. */
+static inline void dmab__batch_range(struct dmab_batch *b, int part, enum dmab__op op,
+				     uintptr_t start, size_t len)
+{
+	size_t line = b->part[part].dev->arch.line;
+	uintptr_t s = start & ~(uintptr_t)(line - 1);
+	uintptr_t e = (start + len + line - 1) & ~(uintptr_t)(line - 1);
+
+	b->part[part].pending = 1;
+	b->hit = 1;
+	if (b->run.op == (int)op && b->run.part == part && s <= b->run.end && e >= b->run.start) {
+		if (s < b->run.start)
+			b->run.start = s;
+		if (e > b->run.end)
+			b->run.end = e;
+		return;
+	}
+	dmab__batch_range_slow(b, part, op, s, e);
+}
+
+/* End the entry: per-entry devices complete it now. */
+static inline void dmab__batch_leave(struct dmab_batch *b, int part)
+{
+	if (!b->hit)
+		return;
+	b->part[part].entries++;
+	if (b->part[part].dev->mode == DMAB_SYNC_PER_ENTRY)
+		(void)dmab__batch_flush(b);
+}
 int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len);
 int dmab__batch_finish(struct dmab_batch *b);
 /* A copy made now (into a bounce slot, before its clean is added), told to
@@ -97,10 +142,6 @@ static inline void dmab__batch_defer(struct dmab_batch *b, int part, void *dst, 
 	else
 		(void)dmab__batch_defer_copy(b, part, dst, src, len);
 }
-
-/* sync.c: the direction rules, once. Add one buffer's maintenance to @b. */
-void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool for_device,
-		    enum dmab_dir dir);
 
 /* Argument checks shared by map.c and sync.c. */
 static inline bool dmab__dir_ok(enum dmab_dir dir)

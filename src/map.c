@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include "internal.h"
+#include "rules.h"
 #include "swiotlb.h"
 
 #define DMAB__KNOWN_ATTRS (DMAB_ATTR_SKIP_CPU_SYNC | DMAB_ATTR_NO_WARN)
@@ -45,20 +46,21 @@ static int check_buffer(struct dmab_device *dev, const void *cpu, size_t len, co
  * it in place; else bounce slots. Forced and unaligned bouncing are decided
  * before translating, since the original then needs no bus address at all.
  */
-static int map_entry(struct dmab_device *dev, struct dmab__hold *h, void *cpu, size_t len,
-		     enum dmab_dir dir, unsigned attrs, dmab_addr_t *bus, const char *what,
-		     int index)
+static inline int map_entry(struct dmab_device *dev, struct dmab__hold *h, void *cpu, size_t len,
+			    enum dmab_dir dir, unsigned attrs, dmab_addr_t *bus, const char *what,
+			    int index)
 {
-	if (dmab__bounce_wanted(dev, cpu, len, dir))
+	/* dev->tlb first: a device that can never bounce pays no call. */
+	if (dev->tlb && dmab__bounce_wanted(dev, cpu, len, dir))
 		return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
 
-	int err = dev->xlate->map(dev->xlate_ctx, cpu, len, bus);
+	int err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, cpu, len, bus);
 
 	if (err)
 		return dmab__fail(err, "%s: %s: entry %d: %s translation failed", what, dev->name,
 				  index, dev->xlate->name);
 	if (len && (*bus > dev->mask || len - 1 > dev->mask - *bus)) {
-		dev->xlate->unmap(dev->xlate_ctx, *bus, len);
+		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, *bus, len);
 		if (dev->tlb)
 			return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
 		return dmab__fail(-ERANGE,
@@ -79,16 +81,17 @@ static void unmap_entry(struct dmab_device *dev, struct dmab__hold *h, dmab_addr
 	if (dmab__bounce_find(dev, bus, len, true, &bb, what) > 0)
 		dmab__bounce_release(dev, h, &bb);
 	else
-		dev->xlate->unmap(dev->xlate_ctx, bus, len);
+		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, len);
 }
 
 /* Phase two of a map, per entry: the original copied into its slots (any
  * direction, SKIP_CPU_SYNC or not), then the clean of whatever the device
  * will read. */
-static void map_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, dmab_addr_t bus,
-		     size_t len, enum dmab_dir dir, unsigned attrs, struct dmab__tally *n)
+static inline void map_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu,
+			    dmab_addr_t bus, size_t len, enum dmab_dir dir, unsigned attrs,
+			    struct dmab__tally *n)
 {
-	void *slot = len ? dmab__bounce_start(dev, cpu, bus, len, n) : NULL;
+	void *slot = len && dev->tlb ? dmab__bounce_start(dev, cpu, bus, len, n) : NULL;
 
 	if (slot)
 		cpu = slot;
@@ -104,8 +107,8 @@ static void map_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, d
  * Phase one of an unmap, per entry: where the CPU side is (the buffer, or
  * the slots), or -EINVAL. *bounced tells which.
  */
-static int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
-		      struct dmab__bounce *bb, const char *what, int index)
+static inline int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
+			     struct dmab__bounce *bb, const char *what, int index)
 {
 	int r = dmab__bounce_find(dev, bus, len, true, bb, what);
 
@@ -115,7 +118,7 @@ static int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, void
 		*cpu = bb->slot;
 		return 1;
 	}
-	r = dev->xlate->to_cpu(dev->xlate_ctx, bus, len, cpu);
+	r = dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, cpu);
 	if (r)
 		return dmab__fail(r, "%s: %s: entry %d: bus address 0x%llx (+%zu) is not mapped",
 				  what, dev->name, index, (unsigned long long)bus, len);
@@ -124,23 +127,23 @@ static int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, void
 
 /* Phases two and three: the entry as phase one found it, or -1 if it is
  * gone (named twice in one list). */
-static int unmap_again(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
-		       struct dmab__bounce *bb)
+static inline int unmap_again(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
+			      struct dmab__bounce *bb)
 {
 	int r = dmab__bounce_peek(dev, bus, len, bb);
 
 	if (r > 0)
 		*cpu = bb->slot;
 	else if (r == 0)
-		(void)dev->xlate->to_cpu(dev->xlate_ctx, bus, len, cpu);
+		(void)dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, cpu);
 	return r;
 }
 
 /* Phase two of an unmap, per entry: invalidate, and for a bounced entry
  * queue the copy back, which the batch makes after its completion. */
-static void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
-		       const struct dmab__bounce *bb, enum dmab_dir dir, unsigned attrs,
-		       struct dmab__tally *n)
+static inline void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
+			      const struct dmab__bounce *bb, enum dmab_dir dir, unsigned attrs,
+			      struct dmab__tally *n)
 {
 	if (attrs & DMAB_ATTR_SKIP_CPU_SYNC)
 		return;
@@ -155,13 +158,13 @@ static void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu,
 }
 
 /* Phase three, per entry: give the bus address back. */
-static void unmap_release(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus,
-			  size_t len, const struct dmab__bounce *bb)
+static inline void unmap_release(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus,
+				 size_t len, const struct dmab__bounce *bb)
 {
 	if (bb)
 		dmab__bounce_release(dev, h, bb);
 	else
-		dev->xlate->unmap(dev->xlate_ctx, bus, len);
+		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, len);
 }
 
 /* Take @n entries off the live count; refuse to go below zero. */
@@ -206,12 +209,13 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	struct dmab_batch b;
 	struct dmab__tally n = {0};
 
+	/* Nothing fails from here on. Count first: see dmab__batch_flush(). */
+	count_map(dev, 1);
 	dmab_batch_init(&b);
 	map_sync(&b, dev, cpu, *out, len, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
 	if (n.mappings)
 		dmab__bounce_account(dev, &n);
-	count_map(dev, 1);
 	return 0;
 }
 
@@ -239,13 +243,13 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	struct dmab_batch b;
 	struct dmab__tally n = {0};
 
+	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	dmab_batch_init(&b);
 	unmap_sync(&b, dev, cpu, len, bounced ? &bb : NULL, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
 	unmap_release(dev, NULL, addr, len, bounced ? &bb : NULL);
 	if (bounced)
 		dmab__bounce_account(dev, &n);
-	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	return 0;
 }
 
@@ -296,13 +300,13 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab_batch b;
 	struct dmab__tally n = {0};
 
+	count_map(dev, (uint64_t)nents);
 	dmab_batch_init(&b);
 	for (int i = 0; i < nents; i++)
 		map_sync(&b, dev, sg[i].addr, sg[i].dma_addr, sg[i].dma_len, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
 	if (n.mappings)
 		dmab__bounce_account(dev, &n);
-	count_map(dev, (uint64_t)nents);
 	return nents;
 }
 
@@ -330,6 +334,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	err = drop_live(dev, (uint64_t)nents, what);
 	if (err)
 		return err;
+	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 
 	/*
 	 * One completion for the list, so the batch must hold every copy back
@@ -346,9 +351,10 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		spill = dmab__bounce_spill_get(dev, copies);
 		dmab__batch_spill(&b, spill);
 	}
-	/* Phase two has nothing to do without maintenance or copies back. */
-	bool work = !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) &&
-		    (!dev->coherent || (copies && dir != DMAB_TO_DEVICE));
+	/* Phase two has nothing to do without maintenance or copies back, and
+	 * a TO_DEVICE unmap has neither: the device wrote nothing. */
+	bool work = !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && dir != DMAB_TO_DEVICE &&
+		    (!dev->coherent || copies);
 
 	for (int i = 0; i < nents && work; i++) {
 		struct dmab__bounce bb;
@@ -380,6 +386,5 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	dmab__hold_release(&h);
 	if (copies)
 		dmab__bounce_account(dev, &n);
-	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	return 0;
 }

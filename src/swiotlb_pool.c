@@ -86,9 +86,9 @@ int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
 				  bytes >> 10);
 	}
 	p->cpu = p->mem.base;
-	err = dev->xlate->map(dev->xlate_ctx, p->cpu, bytes, &bus);
+	err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, p->cpu, bytes, &bus);
 	if (!err && (bus > dev->mask || bytes - 1 > dev->mask - bus || bus % DMAB__SLOT_SIZE)) {
-		dev->xlate->unmap(dev->xlate_ctx, bus, bytes);
+		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, bytes);
 		err = -ERANGE;
 	}
 	if (err) {
@@ -102,7 +102,7 @@ int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
 	p->bus = bus;
 	err = pool_memory_registered(dev, p->cpu, bytes);
 	if (err) {
-		dev->xlate->unmap(dev->xlate_ctx, bus, bytes);
+		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, bytes);
 		dmab__mem_free(&p->mem);
 		free_records(p);
 		return dmab__fail(err, "%s: the simulator refused the bounce pool's memory",
@@ -118,7 +118,7 @@ void dmab__pool_destroy(struct dmab__pool *p)
 	size_t bytes = p->nslots * DMAB__SLOT_SIZE;
 
 	pool_memory_unregistered(dev, p->cpu, bytes);
-	dev->xlate->unmap(dev->xlate_ctx, p->bus, bytes);
+	dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, p->bus, bytes);
 	dmab__mem_free(&p->mem);
 	free_records(p);
 }

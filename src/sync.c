@@ -1,57 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * The direction rules (arm64 mainline behaviour), in one place, and the
- * sync calls built on them.
- *
- * for_device: clean, whatever the direction. Cleaning a FROM_DEVICE buffer
- *   (rather than invalidating it) keeps the bytes the device does not write
- *   and stops dirty lines being evicted over the device's data later.
- * for_cpu: nothing for TO_DEVICE (the device did not write); otherwise
- *   invalidate, after the transfer, because the CPU may have fetched lines
- *   speculatively while the device owned them. A line the buffer only partly
- *   covers also holds someone else's bytes, so it is cleaned as well as
- *   invalidated.
- */
+/* The sync calls, single, sg and batched, built on the rules in rules.h. */
 #include <errno.h>
 
 #include "internal.h"
+#include "rules.h"
 #include "swiotlb.h"
-
-void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len, bool for_device,
-		    enum dmab_dir dir)
-{
-	struct dmab_device *dev = b->part[part].dev;
-
-	if (dev->coherent || len == 0)
-		return;
-	if (for_device) {
-		dmab__batch_range(b, part, DMAB__CLEAN, (uintptr_t)cpu, len);
-		return;
-	}
-	if (dir == DMAB_TO_DEVICE)
-		return;
-
-	size_t line = dev->arch.line;
-	uintptr_t start = (uintptr_t)cpu, end = start + len;
-	uintptr_t s = start & ~(uintptr_t)(line - 1);
-	uintptr_t e = (end + line - 1) & ~(uintptr_t)(line - 1);
-	bool head = s != start, tail = e != end;
-
-	if (e - s == line) {
-		dmab__batch_range(b, part, head || tail ? DMAB__CLEAN_INVAL : DMAB__INVAL, s, line);
-		return;
-	}
-	if (head) {
-		dmab__batch_range(b, part, DMAB__CLEAN_INVAL, s, line);
-		s += line;
-	}
-	if (tail)
-		e -= line;
-	if (e > s)
-		dmab__batch_range(b, part, DMAB__INVAL, s, e - s);
-	if (tail)
-		dmab__batch_range(b, part, DMAB__CLEAN_INVAL, e, line);
-}
 
 /*
  * Where the CPU side of a mapped range is: in the pool (1, *bb filled; any
@@ -66,7 +19,7 @@ static int to_cpu(struct dmab_device *dev, dmab_addr_t addr, size_t len, void **
 		*cpu = bb->slot;
 	if (r)
 		return r;
-	r = dev->xlate->to_cpu(dev->xlate_ctx, addr, len, cpu);
+	r = dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, addr, len, cpu);
 	if (r)
 		return dmab__fail(r, "%s: %s: bus address 0x%llx (+%zu) is not mapped", what,
 				  dev->name, (unsigned long long)addr, len);

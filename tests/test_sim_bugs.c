@@ -10,6 +10,7 @@
 
 #include "test_sim_helpers.h"
 #include "../src/internal.h"
+#include "../src/rules.h"
 
 #define ARENA 32768
 #define LINES 32 /* buffer size in lines: chaos cannot hide a bug on them all */

@@ -8,6 +8,7 @@
 #define DMAB_XLATE_H
 
 #include <dmabatch.h>
+#include <errno.h>
 
 struct dmab__xlate_ops {
 	const char *name;
@@ -20,5 +21,45 @@ struct dmab__xlate_ops {
 };
 
 extern const struct dmab__xlate_ops dmab__xlate_identity;
+
+/*
+ * Identity translation, inline: an sg list pays per entry for every call
+ * here, and an indirect call that does nothing costs more than the work.
+ * identity.c's ops are these same functions.
+ */
+static inline int dmab__identity_to_cpu(dmab_addr_t bus, size_t len, void **cpu)
+{
+	/* A bus address wider than a pointer cannot have come from map(). */
+	if (bus != (dmab_addr_t)(uintptr_t)bus || bus + len < bus || bus == 0)
+		return -EINVAL;
+	*cpu = (void *)(uintptr_t)bus;
+	return 0;
+}
+
+/* The device's translator, by its ops and context. */
+static inline int dmab__xlate_map(const struct dmab__xlate_ops *x, void *ctx, void *cpu, size_t len,
+				  dmab_addr_t *bus)
+{
+	if (x == &dmab__xlate_identity) {
+		*bus = (dmab_addr_t)(uintptr_t)cpu;
+		return 0;
+	}
+	return x->map(ctx, cpu, len, bus);
+}
+
+static inline void dmab__xlate_unmap(const struct dmab__xlate_ops *x, void *ctx, dmab_addr_t bus,
+				     size_t len)
+{
+	if (x != &dmab__xlate_identity)
+		x->unmap(ctx, bus, len);
+}
+
+static inline int dmab__xlate_to_cpu(const struct dmab__xlate_ops *x, void *ctx, dmab_addr_t bus,
+				     size_t len, void **cpu)
+{
+	if (x == &dmab__xlate_identity)
+		return dmab__identity_to_cpu(bus, len, cpu);
+	return x->to_cpu(ctx, bus, len, cpu);
+}
 
 #endif /* DMAB_XLATE_H */
