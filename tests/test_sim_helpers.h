@@ -90,4 +90,41 @@ static inline long pat_mismatch(const uint8_t *p, size_t len, unsigned tag)
 	return -1;
 }
 
+/* How a scenario hands its maintenance to the library. */
+enum how { HOW_BATCHED, HOW_PER_ENTRY, HOW_BATCH_API, NHOW };
+
+/* Sync a mapped list (@list) or its first entry as a single mapping, for
+ * the device or for the CPU, through the sg calls or the batch API. */
+static inline void sim_sync_all(struct dmab_device *dev, struct dmab_sg *sg, int n,
+				enum dmab_dir dir, enum how how, bool list, bool for_device)
+{
+	if (how == HOW_BATCH_API) {
+		struct dmab_batch b;
+
+		dmab_batch_init(&b);
+		for (int i = 0; i < n; i++) {
+			dmab_addr_t d = sg[i].dma_addr;
+			size_t len = sg[i].dma_len;
+
+			if (for_device)
+				assert_int_equal(dmab_batch_sync_for_device(&b, dev, d, len, dir),
+						 0);
+			else
+				assert_int_equal(dmab_batch_sync_for_cpu(&b, dev, d, len, dir), 0);
+		}
+		assert_true(dmab_batch_commit(&b) >= 0);
+	} else if (!list) {
+		if (for_device)
+			assert_int_equal(
+			    dmab_sync_single_for_device(dev, sg[0].dma_addr, sg[0].len, dir), 0);
+		else
+			assert_int_equal(
+			    dmab_sync_single_for_cpu(dev, sg[0].dma_addr, sg[0].len, dir), 0);
+	} else if (for_device) {
+		assert_int_equal(dmab_sync_sg_for_device(dev, sg, n, dir), 0);
+	} else {
+		assert_int_equal(dmab_sync_sg_for_cpu(dev, sg, n, dir), 0);
+	}
+}
+
 #endif

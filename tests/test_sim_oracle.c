@@ -15,7 +15,6 @@
 #define MAXENT	 4
 #define NEIGHBOR 200 /* pattern tag of the bytes around the buffers */
 
-enum how { HOW_BATCHED, HOW_PER_ENTRY, HOW_BATCH_API, NHOW };
 static const char *const how_name[] = {"batched", "per-entry", "batch-api"};
 
 struct scenario {
@@ -87,36 +86,7 @@ static void tick(struct run *r)
 
 static void sync_all(struct run *r, bool for_device)
 {
-	struct dmab_device *dev = r->dev;
-	enum dmab_dir dir = r->sc->dir;
-
-	if (r->sc->how == HOW_BATCH_API) {
-		struct dmab_batch b;
-
-		dmab_batch_init(&b);
-		for (int i = 0; i < r->n; i++) {
-			dmab_addr_t d = r->sg[i].dma_addr;
-			size_t len = r->sg[i].dma_len;
-
-			if (for_device)
-				assert_int_equal(dmab_batch_sync_for_device(&b, dev, d, len, dir),
-						 0);
-			else
-				assert_int_equal(dmab_batch_sync_for_cpu(&b, dev, d, len, dir), 0);
-		}
-		assert_true(dmab_batch_commit(&b) >= 0);
-	} else if (!r->sc->sg) {
-		dmab_addr_t d = r->sg[0].dma_addr;
-
-		if (for_device)
-			assert_int_equal(dmab_sync_single_for_device(dev, d, r->sg[0].len, dir), 0);
-		else
-			assert_int_equal(dmab_sync_single_for_cpu(dev, d, r->sg[0].len, dir), 0);
-	} else if (for_device) {
-		assert_int_equal(dmab_sync_sg_for_device(dev, r->sg, r->n, dir), 0);
-	} else {
-		assert_int_equal(dmab_sync_sg_for_cpu(dev, r->sg, r->n, dir), 0);
-	}
+	sim_sync_all(r->dev, r->sg, r->n, r->sc->dir, r->sc->how, r->sc->sg, for_device);
 }
 
 /*
