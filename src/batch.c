@@ -87,11 +87,38 @@ static bool same_domain(const struct dmab_arch *x, const struct dmab_arch *y)
 }
 
 /*
- * Account, issue, complete, copy. The counters are added before the last
- * run is issued: on x86 a locked add waits for the CLWB/CLFLUSHOPT still in
- * flight, so adding them after the issue would cost a second barrier. Parts
- * stay so that indices held by a caller in the middle of an entry remain
- * valid.
+ * Add part @i's counts to this thread's block (counters.h) and clear them.
+ * A part with nothing to count (another device's, in per-entry mode) does
+ * not even look its block up.
+ */
+static void count_part(struct dmab_batch *b, unsigned i, bool completed)
+{
+	uint64_t *lines = b->part[i].lines;
+	uint32_t entries = b->part[i].entries;
+
+	if (completed || lines[0] || lines[1] || lines[2]) {
+		struct dmab__ctr_block *c = dmab__ctr_mine(&b->part[i].dev->c);
+
+		for (int op = 0; op < 3; op++)
+			if (lines[op])
+				dmab__ctr_add(c, (enum dmab__ctr)op, lines[op]);
+		if (completed) {
+			dmab__ctr_add(c, DMAB__CTR_COMPLETIONS, 1);
+			if (entries > 1)
+				dmab__ctr_add(c, DMAB__CTR_COMPLETIONS_SAVED, entries - 1);
+		}
+	}
+	memset(lines, 0, sizeof(b->part[i].lines));
+	b->part[i].pending = 0;
+	b->part[i].entries = 0;
+}
+
+/*
+ * Issue, complete, account, copy. The counts are plain stores, which do not
+ * wait for the write-backs in flight (a locked add would), so they are made
+ * after the completion is issued: the work done there overlaps the
+ * write-backs instead of delaying their start. Parts stay so that indices
+ * held by a caller in the middle of an entry remain valid.
  */
 int dmab__batch_flush(struct dmab_batch *b)
 {
@@ -99,26 +126,8 @@ int dmab__batch_flush(struct dmab_batch *b)
 	uint8_t complete[DMAB_BATCH_PARTS];
 
 	count_run(b);
-	for (unsigned i = 0; i < b->nparts; i++) {
-		struct dmab__counters *c = &b->part[i].dev->c;
-		uint32_t entries = b->part[i].entries;
-
-		for (int op = 0; op < 3; op++) {
-			if (b->part[i].lines[op])
-				atomic_fetch_add_explicit(&c->lines[op], b->part[i].lines[op],
-							  memory_order_relaxed);
-			b->part[i].lines[op] = 0;
-		}
+	for (unsigned i = 0; i < b->nparts; i++)
 		complete[i] = b->part[i].pending;
-		if (b->part[i].pending) {
-			atomic_fetch_add_explicit(&c->completions, 1, memory_order_relaxed);
-			if (entries > 1)
-				atomic_fetch_add_explicit(&c->completions_saved, entries - 1,
-							  memory_order_relaxed);
-		}
-		b->part[i].pending = 0;
-		b->part[i].entries = 0;
-	}
 	issue_run(b);
 	for (unsigned i = 0; i < b->nparts; i++) {
 		if (!complete[i])
@@ -133,6 +142,8 @@ int dmab__batch_flush(struct dmab_batch *b)
 			barriers++;
 		}
 	}
+	for (unsigned i = 0; i < b->nparts; i++)
+		count_part(b, i, complete[i]);
 	for (unsigned i = 0; i < b->ncopies; i++)
 		dmab__copy_now(b->part[b->copy[i].part].dev, b->copy[i].dst, b->copy[i].src,
 			       b->copy[i].len);

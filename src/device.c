@@ -29,11 +29,20 @@ int dmab_device_create(const struct dmab_device_config *cfg, struct dmab_device 
 		return dmab__fail(-EINVAL, "device_create: NUMA node %d does not exist",
 				  cfg->numa_node);
 
-	dev = calloc(1, sizeof(*dev));
+	/* Aligned for the counters' own lines (counters.h); the size of an
+	 * aligned struct is a multiple of its alignment, as aligned_alloc asks. */
+	dev = aligned_alloc(_Alignof(struct dmab_device), sizeof(*dev));
 	if (!dev)
 		return dmab__fail(-ENOMEM, "device_create: out of memory");
+	memset(dev, 0, sizeof(*dev));
+	err = dmab__ctr_init(&dev->c);
+	if (err) {
+		free(dev);
+		return dmab__fail(err, "device_create: counters: %s", strerror(-err));
+	}
 	err = dmab__arch_select(&dev->arch, cfg);
 	if (err) {
+		dmab__ctr_fini(&dev->c);
 		free(dev);
 		return err;
 	}
@@ -50,6 +59,7 @@ int dmab_device_create(const struct dmab_device_config *cfg, struct dmab_device 
 	err = dmab__bounce_setup(dev, cfg);
 	if (err) {
 		dmab__arch_release(&dev->arch);
+		dmab__ctr_fini(&dev->c);
 		free(dev);
 		return err;
 	}
@@ -68,6 +78,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 				  dev->name, (unsigned long long)live);
 	dmab__bounce_teardown(dev);
 	dmab__arch_release(&dev->arch);
+	dmab__ctr_fini(&dev->c);
 	free(dev);
 	return 0;
 }
@@ -86,18 +97,23 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 {
 	if (!dev || !out)
 		return dmab__fail(-EINVAL, "device_stats: NULL %s", dev ? "output" : "device");
-	/* The counters are atomics; a const device still reads them. */
+	/* Summing takes the list's lock: a const device still reads them. */
 	struct dmab__counters *c = (struct dmab__counters *)&dev->c;
+	uint64_t v[DMAB__NCTR];
 
+	dmab__ctr_sum(c, v);
 	memset(out, 0, sizeof(*out));
-	out->lines_cleaned = atomic_load(&c->lines[DMAB__CLEAN]);
-	out->lines_invalidated = atomic_load(&c->lines[DMAB__INVAL]);
-	out->lines_clean_invalidated = atomic_load(&c->lines[DMAB__CLEAN_INVAL]);
-	out->completions = atomic_load(&c->completions);
-	out->completions_saved = atomic_load(&c->completions_saved);
-	out->maps = atomic_load(&c->maps);
-	out->unmaps = atomic_load(&c->unmaps);
+	out->lines_cleaned = v[DMAB__CTR_CLEAN];
+	out->lines_invalidated = v[DMAB__CTR_INVAL];
+	out->lines_clean_invalidated = v[DMAB__CTR_CLEAN_INVAL];
+	out->completions = v[DMAB__CTR_COMPLETIONS];
+	out->completions_saved = v[DMAB__CTR_COMPLETIONS_SAVED];
+	out->maps = v[DMAB__CTR_MAPS];
+	out->unmaps = v[DMAB__CTR_UNMAPS];
 	out->live_mappings = atomic_load(&c->live);
+	out->bounce_mappings = v[DMAB__CTR_BOUNCED];
+	out->bounce_bytes_to_device = v[DMAB__CTR_BYTES_TO_DEV];
+	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];
 	dmab__bounce_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;

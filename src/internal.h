@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../arch/arch.h"
+#include "counters.h"
 #include "xlate/xlate.h"
 
 #define DMAB_NAME_MAX 32
@@ -21,15 +22,6 @@ enum dmab__op {
 	DMAB__NOP = -1,
 };
 
-struct dmab__counters {
-	atomic_uint_fast64_t lines[3]; /* indexed by enum dmab__op */
-	atomic_uint_fast64_t completions;
-	atomic_uint_fast64_t completions_saved;
-	atomic_uint_fast64_t maps;
-	atomic_uint_fast64_t unmaps;
-	atomic_uint_fast64_t live;
-};
-
 struct dmab_device {
 	char name[DMAB_NAME_MAX];
 	bool coherent;
@@ -39,10 +31,10 @@ struct dmab_device {
 	struct dmab_arch arch;
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
-	struct dmab_sim *sim; /* the simulator it is on, or NULL (src/simhook.h) */
-	struct dmab__counters c;
-	unsigned bounce;       /* DMAB_BOUNCE_* */
-	struct dmab__tlb *tlb; /* bounce pools; NULL if the device never bounces */
+	struct dmab_sim *sim;	 /* the simulator it is on, or NULL (src/simhook.h) */
+	unsigned bounce;	 /* DMAB_BOUNCE_* */
+	struct dmab__tlb *tlb;	 /* bounce pools; NULL if the device never bounces */
+	struct dmab__counters c; /* last: 128-byte aligned, see counters.h */
 };
 
 /* error.c: record this thread's detailed message; returns @err. */

@@ -167,7 +167,8 @@ static inline void unmap_release(struct dmab_device *dev, struct dmab__hold *h, 
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, len);
 }
 
-/* Take @n entries off the live count; refuse to go below zero. */
+/* Take @n entries off the live count; refuse to go below zero. The unmap's
+ * one locked operation, before anything is issued, as in add_live(). */
 static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 {
 	uint_fast64_t live = atomic_load_explicit(&dev->c.live, memory_order_relaxed);
@@ -182,10 +183,26 @@ static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 	return 0;
 }
 
-static void count_map(struct dmab_device *dev, uint64_t entries)
+/*
+ * The one locked operation of a map: live must be exact across threads (see
+ * counters.h). It comes before any maintenance is issued, so that it does
+ * not wait for this call's own write-backs.
+ */
+static void add_live(struct dmab_device *dev, uint64_t entries)
 {
-	atomic_fetch_add_explicit(&dev->c.maps, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&dev->c.live, entries, memory_order_relaxed);
+}
+
+/*
+ * The rest of a call's counts, in this thread's block with plain stores:
+ * made at the end, where they overlap the write-backs still in flight
+ * rather than come before their issue.
+ */
+static void count_call(struct dmab_device *dev, enum dmab__ctr call, const struct dmab__tally *n)
+{
+	dmab__ctr_add(dmab__ctr_mine(&dev->c), call, 1);
+	if (n->mappings || n->to_dev || n->from_dev)
+		dmab__bounce_account(dev, n);
 }
 
 int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
@@ -209,13 +226,12 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	struct dmab_batch b;
 	struct dmab__tally n = {0};
 
-	/* Nothing fails from here on. Count first: see dmab__batch_flush(). */
-	count_map(dev, 1);
+	/* Nothing fails from here on. */
+	add_live(dev, 1);
 	dmab_batch_init(&b);
 	map_sync(&b, dev, cpu, *out, len, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
-	if (n.mappings)
-		dmab__bounce_account(dev, &n);
+	count_call(dev, DMAB__CTR_MAPS, &n);
 	return 0;
 }
 
@@ -243,13 +259,11 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	struct dmab_batch b;
 	struct dmab__tally n = {0};
 
-	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 	dmab_batch_init(&b);
 	unmap_sync(&b, dev, cpu, len, bounced ? &bb : NULL, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
 	unmap_release(dev, NULL, addr, len, bounced ? &bb : NULL);
-	if (bounced)
-		dmab__bounce_account(dev, &n);
+	count_call(dev, DMAB__CTR_UNMAPS, &n);
 	return 0;
 }
 
@@ -300,13 +314,12 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab_batch b;
 	struct dmab__tally n = {0};
 
-	count_map(dev, (uint64_t)nents);
+	add_live(dev, (uint64_t)nents);
 	dmab_batch_init(&b);
 	for (int i = 0; i < nents; i++)
 		map_sync(&b, dev, sg[i].addr, sg[i].dma_addr, sg[i].dma_len, dir, attrs, &n);
 	(void)dmab__batch_finish(&b);
-	if (n.mappings)
-		dmab__bounce_account(dev, &n);
+	count_call(dev, DMAB__CTR_MAPS, &n);
 	return nents;
 }
 
@@ -334,7 +347,6 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	err = drop_live(dev, (uint64_t)nents, what);
 	if (err)
 		return err;
-	atomic_fetch_add_explicit(&dev->c.unmaps, 1, memory_order_relaxed);
 
 	/*
 	 * One completion for the list, so the batch must hold every copy back
@@ -384,7 +396,6 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 			unmap_release(dev, &h, sg[i].dma_addr, sg[i].dma_len, bounced ? &bb : NULL);
 	}
 	dmab__hold_release(&h);
-	if (copies)
-		dmab__bounce_account(dev, &n);
+	count_call(dev, DMAB__CTR_UNMAPS, &n);
 	return 0;
 }

@@ -300,14 +300,11 @@ void dmab__bounce_in(struct dmab_device *dev, const struct dmab__bounce *bb, str
 
 void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n)
 {
-	struct dmab__tlb *t = dev->tlb;
+	struct dmab__ctr_block *b = dmab__ctr_mine(&dev->c);
 
-	if (n->mappings)
-		atomic_fetch_add_explicit(&t->bounced, n->mappings, memory_order_relaxed);
-	if (n->to_dev)
-		atomic_fetch_add_explicit(&t->bytes_to_dev, n->to_dev, memory_order_relaxed);
-	if (n->from_dev)
-		atomic_fetch_add_explicit(&t->bytes_from_dev, n->from_dev, memory_order_relaxed);
+	dmab__ctr_add(b, DMAB__CTR_BOUNCED, n->mappings);
+	dmab__ctr_add(b, DMAB__CTR_BYTES_TO_DEV, n->to_dev);
+	dmab__ctr_add(b, DMAB__CTR_BYTES_FROM_DEV, n->from_dev);
 }
 
 /*
@@ -357,9 +354,6 @@ void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_node = -1;
 	if (!t)
 		return;
-	out->bounce_mappings = atomic_load(&t->bounced);
-	out->bounce_bytes_to_device = atomic_load(&t->bytes_to_dev);
-	out->bounce_bytes_from_device = atomic_load(&t->bytes_from_dev);
 	out->bounce_slots_total = atomic_load(&t->total_slots);
 	out->bounce_slots_used = dmab__tlb_used(t);
 	out->bounce_slots_hwm = atomic_load(&t->hwm);

@@ -92,7 +92,7 @@ struct dmab__tlb {
 	_Atomic unsigned gen; /* bumped at every change of the pool list */
 	_Atomic size_t total_slots;
 	_Atomic size_t hwm;
-	_Atomic uint64_t full, bounced, bytes_to_dev, bytes_from_dev;
+	_Atomic uint64_t full;		   /* mappings refused; the other counts are the device's */
 	_Atomic int node;		   /* where the first pool's memory is; -1 unknown */
 	_Atomic size_t page;		   /* its page size; 0 before the first pool */
 	_Atomic bool grown;		   /* an extra pool was ever added (testing) */
@@ -223,9 +223,8 @@ static inline int dmab__bounce_find(struct dmab_device *dev, dmab_addr_t bus, si
 	return dmab__bounce_find_extra(dev, bus, len, whole, out, what);
 }
 /*
- * What one call bounced, added to the device's counters once at its end:
- * a locked add right after a copy would wait for the copy's stores to
- * drain, once per entry.
+ * What one call bounced, added to the device's counters (this thread's
+ * block, counters.h) once at its end rather than once per entry.
  */
 struct dmab__tally {
 	uint64_t mappings, to_dev, from_dev;
