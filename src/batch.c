@@ -230,13 +230,7 @@ void dmab__batch_range_slow(struct dmab_batch *b, int part, enum dmab__op op, ui
 int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len)
 {
 	int barriers = 0;
-	struct dmab__spill *s = b->spill;
 
-	if (s && s->n < s->cap) {
-		s->v[s->n++] =
-		    (struct dmab__copy){.dst = dst, .src = src, .len = len, .part = part};
-		return 0;
-	}
 	if (b->ncopies == DMAB_BATCH_COPIES)
 		barriers = dmab__batch_flush(b);
 	b->copy[b->ncopies].dst = dst;

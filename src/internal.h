@@ -122,7 +122,9 @@ struct dmab__spill {
 struct dmab__spill *dmab__spill_new(size_t cap);
 void dmab__batch_spill(struct dmab_batch *b, struct dmab__spill *s);
 
-/* dmab__batch_defer_copy(), with the spill's common case inline. */
+/* Defer a copy until after the completion: into the lent spill while it has
+ * room, else the batch's own array (dmab__batch_defer_copy(), which
+ * completes early when that is full). */
 static inline void dmab__batch_defer(struct dmab_batch *b, int part, void *dst, const void *src,
 				     size_t len)
 {

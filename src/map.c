@@ -125,8 +125,7 @@ static inline int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t le
 	return 0;
 }
 
-/* Phases two and three: the entry as phase one found it, or -1 if it is
- * gone (named twice in one list). */
+/* Phase two: the entry as phase one found it, or -1 if it is gone. */
 static inline int unmap_again(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
 			      struct dmab__bounce *bb)
 {
@@ -137,24 +136,6 @@ static inline int unmap_again(struct dmab_device *dev, dmab_addr_t bus, size_t l
 	else if (r == 0)
 		(void)dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, cpu);
 	return r;
-}
-
-/* Phase two of an unmap, per entry: invalidate, and for a bounced entry
- * queue the copy back, which the batch makes after its completion. */
-static inline void unmap_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
-			      const struct dmab__bounce *bb, enum dmab_dir dir, unsigned attrs,
-			      struct dmab__tally *n)
-{
-	if (attrs & DMAB_ATTR_SKIP_CPU_SYNC)
-		return;
-	int part = dmab__batch_enter(b, dev);
-
-	if (!dev->coherent)
-		dmab__sync_add(b, part, cpu, len, false, dir);
-	if (bb && dir != DMAB_TO_DEVICE)
-		dmab__bounce_out(b, part, bb, n);
-	if (!dev->coherent)
-		dmab__batch_leave(b, part);
 }
 
 /* Phase three, per entry: give the bus address back. */
@@ -260,7 +241,8 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
-	unmap_sync(&b, dev, cpu, len, bounced ? &bb : NULL, dir, attrs, &n);
+	if (!(attrs & DMAB_ATTR_SKIP_CPU_SYNC))
+		dmab__sync_entry(&b, dev, cpu, len, bounced ? &bb : NULL, false, dir, &n);
 	(void)dmab__batch_finish(&b);
 	unmap_release(dev, NULL, addr, len, bounced ? &bb : NULL);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
@@ -358,11 +340,8 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
-	if (copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
-	    !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && dev->mode == DMAB_SYNC_BATCHED) {
-		spill = dmab__bounce_spill_get(dev, copies);
-		dmab__batch_spill(&b, spill);
-	}
+	if (dir != DMAB_TO_DEVICE && !(attrs & DMAB_ATTR_SKIP_CPU_SYNC))
+		spill = dmab__bounce_spill_lend(dev, &b, copies);
 	/* Phase two has nothing to do without maintenance or copies back, and
 	 * a TO_DEVICE unmap has neither: the device wrote nothing. */
 	bool work = !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && dir != DMAB_TO_DEVICE &&
@@ -376,7 +355,8 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 			continue;
 		int bounced = unmap_again(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb);
 
-		unmap_sync(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, dir, attrs, &n);
+		dmab__sync_entry(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, false, dir,
+				 &n);
 	}
 	(void)dmab__batch_finish(&b);
 	dmab__bounce_spill_put(dev, spill);
@@ -386,11 +366,10 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	dmab__hold_init(&h, dev->tlb);
 	for (int i = 0; i < nents; i++) {
 		struct dmab__bounce bb;
-		void *cpu;
 		int bounced = 0;
 
 		if (sg[i].dma_len)
-			bounced = unmap_again(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb);
+			bounced = dmab__bounce_peek(dev, sg[i].dma_addr, sg[i].dma_len, &bb);
 		/* < 0: the list named one bounce mapping twice; it is gone. */
 		if (bounced >= 0)
 			unmap_release(dev, &h, sg[i].dma_addr, sg[i].dma_len, bounced ? &bb : NULL);

@@ -16,6 +16,7 @@
 #define DMAB_RULES_H
 
 #include "internal.h"
+#include "swiotlb.h"
 
 /* Add one buffer's maintenance, for the device or for the CPU, to @b. */
 static inline void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, size_t len,
@@ -52,6 +53,28 @@ static inline void dmab__sync_add(struct dmab_batch *b, int part, void *cpu, siz
 		dmab__batch_range(b, part, DMAB__INVAL, s, e - s);
 	if (tail)
 		dmab__batch_range(b, part, DMAB__CLEAN_INVAL, e, line);
+}
+
+/*
+ * One entry's whole sync, bounce copies included (not map's copy in, which
+ * is made whatever the direction): for the device, a bounced range is first
+ * copied in (TO_DEVICE, BIDIRECTIONAL), then cleaned; for the CPU,
+ * invalidated, and a bounced range's copy back (FROM_DEVICE, BIDIRECTIONAL)
+ * is deferred by the batch until after its completion. @bb is NULL for a
+ * range used in place.
+ */
+static inline void dmab__sync_entry(struct dmab_batch *b, struct dmab_device *dev, void *cpu,
+				    size_t len, const struct dmab__bounce *bb, bool for_device,
+				    enum dmab_dir dir, struct dmab__tally *n)
+{
+	if (bb && for_device && dir != DMAB_FROM_DEVICE)
+		dmab__bounce_in(dev, bb, n);
+	int part = dmab__batch_enter(b, dev);
+
+	dmab__sync_add(b, part, cpu, len, for_device, dir);
+	if (bb && !for_device && dir != DMAB_TO_DEVICE)
+		dmab__bounce_out(b, part, bb, n);
+	dmab__batch_leave(b, part);
 }
 
 #endif /* DMAB_RULES_H */

@@ -238,13 +238,7 @@ int dmab__bounce_lookup(struct dmab__pool *p, dmab_addr_t bus, size_t len, bool 
 		return dmab__fail(-EINVAL,
 				  "%s: %s: 0x%llx+%zu runs %zu bytes past its bounce mapping's end",
 				  what, name, (unsigned long long)bus, len, len - (left - in));
-	out->pool = p;
-	out->index = i;
-	out->orig = (void *)(atomic_load_explicit(&s->orig, memory_order_relaxed) + in);
-	out->slot = p->cpu + off;
-	out->bus = bus;
-	out->len = len;
-	return 1;
+	return dmab__bounce_read(p, bus, len, out);
 }
 
 /* Extra pools may be retired: look there inside a read-side section. */
@@ -312,7 +306,7 @@ void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n)
  * per device, so that a stream of lists does not allocate, and fault in, a
  * fresh array for each; a thread that finds none (another has it) makes one.
  */
-struct dmab__spill *dmab__bounce_spill_get(struct dmab_device *dev, size_t cap)
+static struct dmab__spill *spill_get(struct dmab_device *dev, size_t cap)
 {
 	struct dmab__spill *s =
 	    atomic_exchange_explicit(&dev->tlb->spill, NULL, memory_order_acquire);
@@ -323,6 +317,22 @@ struct dmab__spill *dmab__bounce_spill_get(struct dmab_device *dev, size_t cap)
 	}
 	free(s);
 	return dmab__spill_new(cap);
+}
+
+/*
+ * Lend @b room for @copies copies back when one completion must cover more
+ * than the batch holds (a per-entry device completes each entry anyway).
+ * Returns what to give back with dmab__bounce_spill_put(), or NULL.
+ */
+struct dmab__spill *dmab__bounce_spill_lend(struct dmab_device *dev, struct dmab_batch *b,
+					    size_t copies)
+{
+	if (copies <= DMAB_BATCH_COPIES || dev->mode != DMAB_SYNC_BATCHED)
+		return NULL;
+	struct dmab__spill *s = spill_get(dev, copies);
+
+	dmab__batch_spill(b, s);
+	return s;
 }
 
 void dmab__bounce_spill_put(struct dmab_device *dev, struct dmab__spill *s)

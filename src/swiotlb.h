@@ -243,7 +243,8 @@ static inline void dmab__bounce_out(struct dmab_batch *b, int part, const struct
 	n->from_dev += bb->len;
 }
 void dmab__bounce_account(struct dmab_device *dev, const struct dmab__tally *n);
-struct dmab__spill *dmab__bounce_spill_get(struct dmab_device *dev, size_t cap);
+struct dmab__spill *dmab__bounce_spill_lend(struct dmab_device *dev, struct dmab_batch *b,
+					    size_t copies);
 void dmab__bounce_spill_put(struct dmab_device *dev, struct dmab__spill *s);
 void dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
 			  const struct dmab__bounce *bb);

@@ -26,26 +26,6 @@ static int to_cpu(struct dmab_device *dev, dmab_addr_t addr, size_t len, void **
 	return 0;
 }
 
-/*
- * One range's work: for the device, a bounced range is first copied in
- * (TO_DEVICE, BIDIRECTIONAL), then cleaned; for the CPU, invalidated, and a
- * bounced range's copy back (FROM_DEVICE, BIDIRECTIONAL) is deferred by the
- * batch until after its completion.
- */
-static void add_range(struct dmab_batch *b, struct dmab_device *dev, void *cpu, size_t len,
-		      const struct dmab__bounce *bb, bool for_device, enum dmab_dir dir,
-		      struct dmab__tally *n)
-{
-	if (bb && for_device && dir != DMAB_FROM_DEVICE)
-		dmab__bounce_in(dev, bb, n);
-	int part = dmab__batch_enter(b, dev);
-
-	dmab__sync_add(b, part, cpu, len, for_device, dir);
-	if (bb && !for_device && dir != DMAB_TO_DEVICE)
-		dmab__bounce_out(b, part, bb, n);
-	dmab__batch_leave(b, part);
-}
-
 static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr, size_t len,
 		      enum dmab_dir dir, bool for_device, const char *what)
 {
@@ -65,7 +45,7 @@ static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t
 		return bounced;
 	struct dmab__tally n = {0};
 
-	add_range(b, dev, cpu, len, bounced ? &bb : NULL, for_device, dir, &n);
+	dmab__sync_entry(b, dev, cpu, len, bounced ? &bb : NULL, for_device, dir, &n);
 	if (bounced)
 		dmab__bounce_account(dev, &n);
 	return 0;
@@ -143,11 +123,8 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	struct dmab__tally n = {0};
 
 	dmab_batch_init(&b);
-	if (!for_device && copies > DMAB_BATCH_COPIES && dir != DMAB_TO_DEVICE &&
-	    dev->mode == DMAB_SYNC_BATCHED) {
-		spill = dmab__bounce_spill_get(dev, copies);
-		dmab__batch_spill(&b, spill);
-	}
+	if (!for_device && dir != DMAB_TO_DEVICE)
+		spill = dmab__bounce_spill_lend(dev, &b, copies);
 	for (int i = 0; i < nents; i++) {
 		struct dmab__bounce bb;
 		void *cpu;
@@ -156,8 +133,8 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 			continue;
 		int bounced = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what);
 
-		add_range(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, for_device, dir,
-			  &n);
+		dmab__sync_entry(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, for_device,
+				 dir, &n);
 	}
 	(void)dmab__batch_finish(&b);
 	dmab__bounce_spill_put(dev, spill);
