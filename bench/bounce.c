@@ -32,7 +32,7 @@
 
 #include <dmabatch.h>
 
-#include "../src/swiotlb.h"
+#include "../src/bounce/areas.h"
 
 #define MiB ((size_t)1 << 20)
 
@@ -178,7 +178,7 @@ static double bounce_vs_memcpy(const struct copy_case *c, enum dmab_dir dir, dou
 
 struct slot_worker {
 	pthread_t th;
-	struct dmab__tlb *t;
+	struct dmab__bounce_pools *bp;
 	int cpu;
 	double seconds;
 	pthread_barrier_t *go;
@@ -196,7 +196,7 @@ static void *slot_loop(void *arg)
 	if (!pin(w->cpu))
 		w->err = -EINVAL;
 	for (int i = 0; i < HELD; i++)
-		if (dmab__tlb_alloc(w->t, NULL, 1, 0, 0, &p[i], &first[i]))
+		if (dmab__slots_alloc(w->bp, NULL, 1, 0, 0, &p[i], &first[i]))
 			w->err = -ENOMEM;
 	pthread_barrier_wait(w->go);
 	double end = now() + w->seconds;
@@ -204,8 +204,8 @@ static void *slot_loop(void *arg)
 
 	while (!w->err) {
 		for (int i = 0; i < 256; i++, k = (k + 1) % HELD) {
-			dmab__tlb_free(w->t, NULL, p[k], first[k], 1);
-			if (dmab__tlb_alloc(w->t, NULL, 1, 0, 0, &p[k], &first[k])) {
+			dmab__slots_free(w->bp, NULL, p[k], first[k], 1);
+			if (dmab__slots_alloc(w->bp, NULL, 1, 0, 0, &p[k], &first[k])) {
 				w->err = -ENOMEM;
 				return NULL;
 			}
@@ -215,7 +215,7 @@ static void *slot_loop(void *arg)
 			break;
 	}
 	for (int i = 0; i < HELD; i++)
-		dmab__tlb_free(w->t, NULL, p[i], first[i], 1);
+		dmab__slots_free(w->bp, NULL, p[i], first[i], 1);
 	w->ops = ops;
 	return NULL;
 }
@@ -240,7 +240,7 @@ static double slot_rate(unsigned areas, int threads, const int *cpus, double sec
 	pthread_barrier_init(&go, NULL, (unsigned)threads + 1);
 	for (int i = 0; i < threads; i++) {
 		w[i] = (struct slot_worker){
-		    .t = dev->tlb, .cpu = cpus[i], .seconds = seconds, .go = &go};
+		    .bp = dev->bounce_pools, .cpu = cpus[i], .seconds = seconds, .go = &go};
 		pthread_create(&w[i].th, NULL, slot_loop, &w[i]);
 	}
 	pthread_barrier_wait(&go);
@@ -256,7 +256,7 @@ static double slot_rate(unsigned areas, int threads, const int *cpus, double sec
 	double t = now() - t0;
 
 	pthread_barrier_destroy(&go);
-	if (dev->tlb->nareas != (areas ? areas : dev->tlb->nareas))
+	if (dev->bounce_pools->nareas != (areas ? areas : dev->bounce_pools->nareas))
 		die("area count", -EIO);
 	if ((err = dmab_device_destroy(dev)))
 		die("device_destroy", err);

@@ -114,6 +114,13 @@ struct dmab_sim;
  * struct dmab_device_config - how a device is to be handled.
  * A zero-initialised config is a valid default: a non-coherent device with a
  * 64-bit mask, batched maintenance and the best backend for this CPU.
+ * @size:       0, or sizeof(struct dmab_device_config) as the caller's header
+ *              declares it. The struct only grows, at its end; the library
+ *              reads a field only if @size covers it, and a field it does not
+ *              read takes its zero default. 0 means the fields up to and
+ *              including @sim (this first layout). A @size the library
+ *              does not know (larger than its own struct, or inside the first
+ *              layout) is -EINVAL.
  * @name:       for messages; NULL gives "dmab".
  * @coherent:   true if the device snoops CPU caches: no maintenance at all.
  * @dma_bits:   width of the DMA mask, 1 to 64; 0 means 64.
@@ -152,6 +159,7 @@ struct dmab_sim;
  *              is ignored.
  */
 struct dmab_device_config {
+	size_t size;
 	const char *name;
 	bool coherent;
 	unsigned dma_bits;
@@ -194,6 +202,7 @@ struct dmab_stats {
 	uint64_t bounce_slots_hwm;	   /* most slots ever held at once */
 	uint64_t bounce_full;		   /* mappings refused for a full pool */
 	unsigned bounce_pools;		   /* pools now: first + extra */
+	uint64_t bounce_pools_grown;	   /* extra pools ever added (pool_size too small) */
 	int bounce_node;		   /* node of the first pool's memory; -1 unknown */
 	size_t bounce_page_size;	   /* its page size: 2 MiB hugepages or base */
 };
@@ -326,31 +335,22 @@ DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_device(struct dmab_device *dev, str
  * private. Issued operations may reach the hardware before commit; only
  * commit waits for them. A batch is used by one thread at a time.
  */
-#define DMAB_BATCH_PARTS  8
-#define DMAB_BATCH_COPIES 16
+#define DMAB_BATCH_PARTS  8  /* devices a batch tracks before it completes early */
+#define DMAB_BATCH_COPIES 16 /* deferred copies it holds before it completes early */
+/** Bytes of struct dmab_batch: the engine's state, with room to grow. */
+#define DMAB_BATCH_SIZE 2048
 
+/**
+ * struct dmab_batch - opaque storage for a batch's state, sized and aligned
+ * for it; only the dmab_batch_* calls read or write it. Its size changes
+ * only with the library's SOVERSION.
+ */
 struct dmab_batch {
-	/* private: read nothing here, the layout changes between versions */
-	uint32_t magic;
-	uint16_t nparts, ncopies;
-	uint32_t hit; /* the entry being added issued something */
-	struct {
-		struct dmab_device *dev;
-		uint32_t entries;  /* entries that issued lines since last completion */
-		uint32_t pending;  /* lines issued since last completion */
-		uint64_t lines[3]; /* clean, inval, clean+inval, not yet in stats */
-	} part[DMAB_BATCH_PARTS];
-	struct {
-		int part, op;
-		uintptr_t start, end;
-	} run;
-	struct {
-		void *dst;
-		const void *src;
-		size_t len;
-		int part;
-	} copy[DMAB_BATCH_COPIES];
-	void *spill; /* more room for copies, lent by the library's own calls */
+	union {
+		unsigned char bytes[DMAB_BATCH_SIZE];
+		uint64_t align_u64;
+		void *align_ptr;
+	} opaque;
 };
 
 /** dmab_batch_init() - make @b empty and usable. */

@@ -15,18 +15,22 @@
  * the slot's clean is even added, so the clean writes back what was copied.
  * A batch holds DMAB_BATCH_COPIES deferred copies and completes early when
  * that fills; map.c and sync.c, which must complete a whole list once, lend
- * it a larger array (a spill) sized for the list.
+ * it a larger array (a spill) sized for the list, from the device's spare
+ * (spare.h) so that a stream of long lists does not allocate each time.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "batch.h"
 
-void dmab_batch_init(struct dmab_batch *b)
+_Static_assert(sizeof(struct dmab__batch) <= sizeof(struct dmab_batch),
+	       "struct dmab_batch (dmabatch.h) is too small for the engine's state");
+_Static_assert(_Alignof(struct dmab__batch) <= _Alignof(struct dmab_batch),
+	       "struct dmab_batch (dmabatch.h) is not aligned enough for the engine's state");
+
+void dmab__batch_init(struct dmab__batch *b)
 {
-	if (!b)
-		return;
 	b->magic = DMAB__BATCH_MAGIC;
 	b->nparts = 0;
 	b->ncopies = 0;
@@ -34,24 +38,34 @@ void dmab_batch_init(struct dmab_batch *b)
 	b->spill = NULL;
 }
 
-struct dmab__spill *dmab__spill_new(size_t cap)
+void dmab_batch_init(struct dmab_batch *b)
 {
-	struct dmab__spill *s = malloc(sizeof(*s) + cap * sizeof(s->v[0]));
+	if (b)
+		dmab__batch_init(dmab__batch_of(b));
+}
+
+void dmab__batch_lend(struct dmab__batch *b, struct dmab_device *dev, size_t copies)
+{
+	if (copies <= DMAB_BATCH_COPIES || dev->mode != DMAB_SYNC_BATCHED)
+		return;
+	struct dmab__spill *s =
+	    dmab__spare_take(&dev->spill_spare, sizeof(*s) + copies * sizeof(s->v[0]));
 
 	if (s) {
 		s->n = 0;
-		s->cap = cap;
+		s->cap = copies;
 	}
-	return s;
-}
-
-void dmab__batch_spill(struct dmab_batch *b, struct dmab__spill *s)
-{
 	b->spill = s;
 }
 
+void dmab__batch_unlend(struct dmab__batch *b, struct dmab_device *dev)
+{
+	dmab__spare_put(&dev->spill_spare, b->spill);
+	b->spill = NULL;
+}
+
 /* Count the open run's lines, then (separately) issue it. */
-static void count_run(struct dmab_batch *b)
+static void count_run(struct dmab__batch *b)
 {
 	if (b->run.op == DMAB__NOP)
 		return;
@@ -60,7 +74,7 @@ static void count_run(struct dmab_batch *b)
 	b->part[b->run.part].lines[b->run.op] += (b->run.end - b->run.start) / line;
 }
 
-static void issue_run(struct dmab_batch *b)
+static void issue_run(struct dmab__batch *b)
 {
 	if (b->run.op == DMAB__NOP)
 		return;
@@ -91,7 +105,7 @@ static bool same_domain(const struct dmab_arch *x, const struct dmab_arch *y)
  * A part with nothing to count (another device's, in per-entry mode) does
  * not even look its block up.
  */
-static void count_part(struct dmab_batch *b, unsigned i, bool completed)
+static void count_part(struct dmab__batch *b, unsigned i, bool completed)
 {
 	uint64_t *lines = b->part[i].lines;
 	uint32_t entries = b->part[i].entries;
@@ -120,7 +134,7 @@ static void count_part(struct dmab_batch *b, unsigned i, bool completed)
  * write-backs instead of delaying their start. Parts stay so that indices
  * held by a caller in the middle of an entry remain valid.
  */
-int dmab__batch_flush(struct dmab_batch *b)
+int dmab__batch_flush(struct dmab__batch *b)
 {
 	int barriers = 0;
 	uint8_t complete[DMAB_BATCH_PARTS];
@@ -157,7 +171,7 @@ int dmab__batch_flush(struct dmab_batch *b)
 	return barriers;
 }
 
-int dmab__batch_finish(struct dmab_batch *b)
+int dmab__batch_finish(struct dmab__batch *b)
 {
 	int barriers = dmab__batch_flush(b);
 
@@ -165,7 +179,7 @@ int dmab__batch_finish(struct dmab_batch *b)
 	return barriers;
 }
 
-int dmab__batch_enter_slow(struct dmab_batch *b, struct dmab_device *dev)
+int dmab__batch_enter_slow(struct dmab__batch *b, struct dmab_device *dev)
 {
 	for (unsigned i = 0; i < b->nparts; i++)
 		if (b->part[i].dev == dev)
@@ -187,7 +201,7 @@ int dmab__batch_enter_slow(struct dmab_batch *b, struct dmab_device *dev)
  * where one meets the run, the overlap is issued once, as clean+invalidate.
  * Returns false if nothing of [*s, *e) is left to issue.
  */
-static bool trim_against_run(struct dmab_batch *b, enum dmab__op op, uintptr_t *s, uintptr_t *e)
+static bool trim_against_run(struct dmab__batch *b, enum dmab__op op, uintptr_t *s, uintptr_t *e)
 {
 	uintptr_t rs = b->run.start, re = b->run.end;
 
@@ -214,7 +228,7 @@ static bool trim_against_run(struct dmab_batch *b, enum dmab__op op, uintptr_t *
 }
 
 /* The part of dmab__batch_range() that does not just extend the run. */
-void dmab__batch_range_slow(struct dmab_batch *b, int part, enum dmab__op op, uintptr_t s,
+void dmab__batch_range_slow(struct dmab__batch *b, int part, enum dmab__op op, uintptr_t s,
 			    uintptr_t e)
 {
 	if (b->run.op != DMAB__NOP && b->run.part == part && !trim_against_run(b, op, &s, &e))
@@ -227,7 +241,7 @@ void dmab__batch_range_slow(struct dmab_batch *b, int part, enum dmab__op op, ui
 	b->run.end = e;
 }
 
-int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len)
+int dmab__batch_defer_copy(struct dmab__batch *b, int part, void *dst, const void *src, size_t len)
 {
 	int barriers = 0;
 
@@ -241,8 +255,10 @@ int dmab__batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void
 	return barriers;
 }
 
-int dmab_batch_commit(struct dmab_batch *b)
+int dmab_batch_commit(struct dmab_batch *batch)
 {
+	struct dmab__batch *b = batch ? dmab__batch_of(batch) : NULL;
+
 	if (!b || b->magic != DMAB__BATCH_MAGIC)
 		return dmab__fail(-EINVAL, "batch commit: batch not initialised");
 	return dmab__batch_finish(b);

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pad.h"
+
 /* The first three are indexed by enum dmab__op (internal.h). */
 enum dmab__ctr {
 	DMAB__CTR_CLEAN = 0,
@@ -47,16 +49,12 @@ enum dmab__ctr {
 	DMAB__NCTR
 };
 
-/* Two lines: the adjacent-line prefetcher pairs lines, and two threads'
- * blocks in one pair would still bounce between their cores. */
-#define DMAB__CTR_ALIGN 128
-
 struct dmab__ctr_block {
 	_Atomic uint64_t v[DMAB__NCTR];
 	bool shared;		      /* written by any thread: locked adds */
 	uint64_t owner;		      /* the writing thread's id; 0 if shared */
 	struct dmab__ctr_block *next; /* the device's list, under its lock */
-} __attribute__((aligned(DMAB__CTR_ALIGN)));
+} __attribute__((aligned(DMAB__PAD)));
 
 struct dmab__counters {
 	uint64_t id;			/* never reused; 0 is no device */
@@ -66,7 +64,7 @@ struct dmab__counters {
 	/* On lines of its own (the struct's alignment pads after it): every
 	 * thread writes it, and the device's fields around it are read on
 	 * every call. */
-	_Alignas(DMAB__CTR_ALIGN) _Atomic uint64_t live; /* mapped entries */
+	_Alignas(DMAB__PAD) _Atomic uint64_t live; /* mapped entries */
 };
 
 /* A thread's map from device id to block, most recently used first. */

@@ -1,33 +1,76 @@
 /* SPDX-License-Identifier: MIT */
 /* Device handles: creation from a config, destruction, stats. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce/bounce.h"
 #include "internal.h"
-#include "numa.h"
-#include "swiotlb.h"
+#include "os/os.h"
 
-int dmab_device_create(const struct dmab_device_config *cfg, struct dmab_device **out)
+/* The config's size in its first layout: the fields up to and including @sim. */
+#define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
+
+/*
+ * The caller's config, as this library's struct: the fields its @size
+ * covers, the rest zero (their defaults). -EINVAL for a size it does not know.
+ */
+static int read_config(const struct dmab_device_config *cfg, struct dmab_device_config *out)
 {
-	static const struct dmab_device_config defaults = {.numa_node = -1};
-	struct dmab_device *dev;
-	int err;
+	size_t size = cfg ? cfg->size : 0;
 
-	if (!out)
-		return dmab__fail(-EINVAL, "device_create: NULL output");
-	if (!cfg)
-		cfg = &defaults;
+	memset(out, 0, sizeof(*out));
+	if (!cfg) {
+		out->numa_node = -1;
+		return 0;
+	}
+	if (size == 0)
+		size = CONFIG_V1_SIZE;
+	if (size < CONFIG_V1_SIZE || size > sizeof(*out))
+		return dmab__fail(-EINVAL,
+				  "device_create: config size %zu is not one this library (%zu) "
+				  "knows",
+				  cfg->size, sizeof(*out));
+	memcpy(out, cfg, size);
+	return 0;
+}
+
+static int check_config(const struct dmab_device_config *cfg)
+{
 	if (cfg->dma_bits > 64)
 		return dmab__fail(-EINVAL, "device_create: dma_bits %u is more than 64",
 				  cfg->dma_bits);
 	if (cfg->sync_mode != DMAB_SYNC_BATCHED && cfg->sync_mode != DMAB_SYNC_PER_ENTRY)
 		return dmab__fail(-EINVAL, "device_create: unknown sync_mode %d",
 				  (int)cfg->sync_mode);
-	if (cfg->numa_node < -1 || (cfg->numa_node >= 0 && !dmab__numa_node_valid(cfg->numa_node)))
+	if (cfg->numa_node < -1 ||
+	    (cfg->numa_node >= 0 && !dmab__os_numa_node_valid(cfg->numa_node)))
 		return dmab__fail(-EINVAL, "device_create: NUMA node %d does not exist",
 				  cfg->numa_node);
+	return 0;
+}
+
+/*
+ * Each module of a device is made by its own init and unmade by its fini,
+ * in this order, and a failure unmakes what was made, in reverse: counters,
+ * the cache backend, the spares, bouncing. A new module (a translator, an
+ * IOMMU, the checker) takes its step here.
+ */
+int dmab_device_create(const struct dmab_device_config *user, struct dmab_device **out)
+{
+	struct dmab_device_config cfg;
+	struct dmab_device *dev;
+	int err;
+
+	if (!out)
+		return dmab__fail(-EINVAL, "device_create: NULL output");
+	err = read_config(user, &cfg);
+	if (!err)
+		err = check_config(&cfg);
+	if (err)
+		return err;
 
 	/* Aligned for the counters' own lines (counters.h); the size of an
 	 * aligned struct is a multiple of its alignment, as aligned_alloc asks. */
@@ -35,36 +78,42 @@ int dmab_device_create(const struct dmab_device_config *cfg, struct dmab_device 
 	if (!dev)
 		return dmab__fail(-ENOMEM, "device_create: out of memory");
 	memset(dev, 0, sizeof(*dev));
-	err = dmab__ctr_init(&dev->c);
-	if (err) {
-		free(dev);
-		return dmab__fail(err, "device_create: counters: %s", strerror(-err));
-	}
-	err = dmab__arch_select(&dev->arch, cfg);
-	if (err) {
-		dmab__ctr_fini(&dev->c);
-		free(dev);
-		return err;
-	}
-	snprintf(dev->name, sizeof(dev->name), "%s", cfg->name ? cfg->name : "dmab");
-	dev->coherent = cfg->coherent;
-	unsigned bits = cfg->dma_bits ? cfg->dma_bits : 64;
+	snprintf(dev->name, sizeof(dev->name), "%s", cfg.name ? cfg.name : "dmab");
+	dev->coherent = cfg.coherent;
+	unsigned bits = cfg.dma_bits ? cfg.dma_bits : 64;
 
 	dev->mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
-	dev->numa_node = cfg->numa_node;
-	dev->mode = cfg->sync_mode;
+	dev->numa_node = cfg.numa_node;
+	dev->mode = cfg.sync_mode;
 	dev->xlate = &dmab__xlate_identity;
 	dev->xlate_ctx = NULL;
-	dev->sim = cfg->sim; /* arch_select put a device with a sim on the sim backend */
-	err = dmab__bounce_setup(dev, cfg);
+
+	err = dmab__ctr_init(&dev->c);
 	if (err) {
-		dmab__arch_release(&dev->arch);
-		dmab__ctr_fini(&dev->c);
-		free(dev);
-		return err;
+		err = dmab__fail(err, "device_create: counters: %s", strerror(-err));
+		goto fail_counters;
 	}
+	err = dmab__arch_select(&dev->arch, &cfg);
+	if (err)
+		goto fail_arch;
+	dev->sim = cfg.sim; /* arch_select put a device with a sim on the sim backend */
+	dmab__spare_init(&dev->spill_spare);
+	dmab__spare_init(&dev->facts_spare);
+	err = dmab__bounce_init(dev, &cfg);
+	if (err)
+		goto fail_bounce;
 	*out = dev;
 	return 0;
+
+fail_bounce:
+	dmab__spare_fini(&dev->facts_spare);
+	dmab__spare_fini(&dev->spill_spare);
+	dmab__arch_release(&dev->arch);
+fail_arch:
+	dmab__ctr_fini(&dev->c);
+fail_counters:
+	free(dev);
+	return err;
 }
 
 int dmab_device_destroy(struct dmab_device *dev)
@@ -76,7 +125,9 @@ int dmab_device_destroy(struct dmab_device *dev)
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
-	dmab__bounce_teardown(dev);
+	dmab__bounce_fini(dev);
+	dmab__spare_fini(&dev->facts_spare);
+	dmab__spare_fini(&dev->spill_spare);
 	dmab__arch_release(&dev->arch);
 	dmab__ctr_fini(&dev->c);
 	free(dev);

@@ -2,20 +2,18 @@
 /*
  * map and unmap, single and scatter-gather.
  *
- * Each call works in two phases: first every entry is checked and
- * translated, or given bounce slots (a failure unwinds what was translated
- * or allocated and returns with no maintenance issued and no counter moved),
- * then the maintenance of all entries goes into one batch that completes
- * once. A bounced entry's maintenance is on its slots: at map, the original
- * is copied in before the slots' clean is added; at unmap, the copy back is
- * deferred by the batch until after the completion, and the slots are freed
- * only after that.
+ * Each call works in phases: first every entry is checked and translated,
+ * or given bounce slots (a failure unwinds what was translated or allocated
+ * and returns with no maintenance issued and no counter moved), and its
+ * facts kept (entry.h); then the maintenance of all entries, as the call's
+ * rule says (rules.h), goes into one batch that completes once; an unmap
+ * then gives the bus addresses back. A bounced entry's maintenance is on its slots: at map, the
+ * original is copied in before the slots' clean is added; at unmap, the copy back is deferred by
+ * the batch until after the completion, and the slots are freed only after that.
  */
 #include <errno.h>
 
-#include "internal.h"
-#include "rules.h"
-#include "swiotlb.h"
+#include "steps.h"
 
 #define DMAB__KNOWN_ATTRS (DMAB_ATTR_SKIP_CPU_SYNC | DMAB_ATTR_NO_WARN)
 
@@ -42,110 +40,63 @@ static int check_buffer(struct dmab_device *dev, const void *cpu, size_t len, co
 }
 
 /*
- * Give one buffer a bus address: its own, translated, if the device can use
- * it in place; else bounce slots. Forced and unaligned bouncing are decided
- * before translating, since the original then needs no bus address at all.
+ * Phase one of a map, per entry: give one buffer a bus address, its own,
+ * translated, if the device can use it in place, else bounce slots; *e gets
+ * its facts. Forced and unaligned bouncing are decided before translating,
+ * since the original then needs no bus address at all.
  */
 static inline int map_entry(struct dmab_device *dev, struct dmab__hold *h, void *cpu, size_t len,
-			    enum dmab_dir dir, unsigned attrs, dmab_addr_t *bus, const char *what,
-			    int index)
+			    enum dmab_dir dir, unsigned attrs, struct dmab__entry *e,
+			    const char *what, int index)
 {
-	/* dev->tlb first: a device that can never bounce pays no call. */
-	if (dev->tlb && dmab__bounce_wanted(dev, cpu, len, dir))
-		return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
+	/* bounce_pools first: a device that can never bounce pays no call. */
+	if (dev->bounce_pools && dmab__bounce_wanted(dev, cpu, len, dir))
+		return dmab__bounce_map(dev, h, cpu, len, attrs, e, what, index);
 
-	int err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, cpu, len, bus);
+	int err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, cpu, len, &e->bus);
 
 	if (err)
 		return dmab__fail(err, "%s: %s: entry %d: %s translation failed", what, dev->name,
 				  index, dev->xlate->name);
-	if (len && (*bus > dev->mask || len - 1 > dev->mask - *bus)) {
-		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, *bus, len);
-		if (dev->tlb)
-			return dmab__bounce_map(dev, h, cpu, len, attrs, bus, what, index);
+	if (!dmab__dma_capable(dev->mask, e->bus, len)) {
+		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, e->bus, len);
+		if (dev->bounce_pools)
+			return dmab__bounce_map(dev, h, cpu, len, attrs, e, what, index);
 		return dmab__fail(-ERANGE,
 				  "%s: %s: entry %d: bus range 0x%llx+%zu is beyond the DMA mask "
 				  "0x%llx (bouncing is off for this device)",
-				  what, dev->name, index, (unsigned long long)*bus, len,
+				  what, dev->name, index, (unsigned long long)e->bus, len,
 				  (unsigned long long)dev->mask);
 	}
+	e->cpu = cpu;
+	e->len = len;
+	e->pool = NULL;
 	return 0;
 }
 
-/* Undo map_entry() for an entry whose call fails later. */
-static void unmap_entry(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus, size_t len,
-			const char *what)
+/* Give an entry's bus address back: unmap's last phase, or the undoing of
+ * map_entry() for an entry whose call fails later. */
+static inline void release_entry(struct dmab_device *dev, struct dmab__hold *h,
+				 const struct dmab__entry *e)
 {
-	struct dmab__bounce bb;
-
-	if (dmab__bounce_find(dev, bus, len, true, &bb, what) > 0)
-		dmab__bounce_release(dev, h, &bb);
+	if (e->pool)
+		(void)dmab__bounce_release(dev, h, e);
 	else
-		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, len);
-}
-
-/* Phase two of a map, per entry: the original copied into its slots (any
- * direction, SKIP_CPU_SYNC or not), then the clean of whatever the device
- * will read. */
-static inline void map_sync(struct dmab_batch *b, struct dmab_device *dev, void *cpu,
-			    dmab_addr_t bus, size_t len, enum dmab_dir dir, unsigned attrs,
-			    struct dmab__tally *n)
-{
-	void *slot = len && dev->tlb ? dmab__bounce_start(dev, cpu, bus, len, n) : NULL;
-
-	if (slot)
-		cpu = slot;
-	if ((attrs & DMAB_ATTR_SKIP_CPU_SYNC) || dev->coherent)
-		return;
-	int part = dmab__batch_enter(b, dev);
-
-	dmab__sync_add(b, part, cpu, len, true, dir);
-	dmab__batch_leave(b, part);
+		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, e->bus, e->len);
 }
 
 /*
- * Phase one of an unmap, per entry: where the CPU side is (the buffer, or
- * the slots), or -EINVAL. *bounced tells which.
+ * Entry @i's facts for a later phase: kept by phase one, or, for a list too
+ * long for its facts (entry.h), found again into *@tmp. NULL if it is gone
+ * (a list that named one bounce mapping twice, after the first was freed).
  */
-static inline int unmap_find(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
-			     struct dmab__bounce *bb, const char *what, int index)
+static inline struct dmab__entry *fact(struct dmab__facts *f, int nents, struct dmab_device *dev,
+				       const struct dmab_sg *sg, int i, struct dmab__entry *tmp,
+				       const char *what)
 {
-	int r = dmab__bounce_find(dev, bus, len, true, bb, what);
-
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		*cpu = bb->slot;
-		return 1;
-	}
-	r = dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, cpu);
-	if (r)
-		return dmab__fail(r, "%s: %s: entry %d: bus address 0x%llx (+%zu) is not mapped",
-				  what, dev->name, index, (unsigned long long)bus, len);
-	return 0;
-}
-
-/* Phase two: the entry as phase one found it, or -1 if it is gone. */
-static inline int unmap_again(struct dmab_device *dev, dmab_addr_t bus, size_t len, void **cpu,
-			      struct dmab__bounce *bb)
-{
-	int r = dmab__bounce_peek(dev, bus, len, bb);
-
-	if (r > 0)
-		*cpu = bb->slot;
-	else if (r == 0)
-		(void)dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, cpu);
-	return r;
-}
-
-/* Phase three, per entry: give the bus address back. */
-static inline void unmap_release(struct dmab_device *dev, struct dmab__hold *h, dmab_addr_t bus,
-				 size_t len, const struct dmab__bounce *bb)
-{
-	if (bb)
-		dmab__bounce_release(dev, h, bb);
-	else
-		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, len);
+	if (dmab__facts_whole(f, nents))
+		return &f->v[i];
+	return dmab__find_sg(dev, &sg[i], true, tmp, what, i) < 0 ? NULL : tmp;
 }
 
 /* Take @n entries off the live count; refuse to go below zero. The unmap's
@@ -200,17 +151,20 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
-	err = map_entry(dev, NULL, cpu, len, dir, attrs, out, what, 0);
+	struct dmab__entry e;
+
+	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
 	if (err)
 		return err;
+	*out = e.bus;
 
-	struct dmab_batch b;
-	struct dmab__tally n = {0};
+	struct dmab__batch b;
+	struct dmab__tally n = {.mappings = e.pool != NULL};
 
 	/* Nothing fails from here on. */
 	add_live(dev, 1);
-	dmab_batch_init(&b);
-	map_sync(&b, dev, cpu, *out, len, dir, attrs, &n);
+	dmab__batch_init(&b);
+	dmab__entry_sync(&b, dev, &e, dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent), &n);
 	(void)dmab__batch_finish(&b);
 	count_call(dev, DMAB__CTR_MAPS, &n);
 	return 0;
@@ -220,7 +174,6 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 		      unsigned attrs)
 {
 	static const char what[] = "unmap_single";
-	void *cpu;
 	int err = check_call(dev, dir, attrs, what);
 
 	if (err)
@@ -228,8 +181,8 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	if (!len)
 		return dmab__fail(-EINVAL, "%s: %s: zero length", what, dev->name);
 
-	struct dmab__bounce bb;
-	int bounced = unmap_find(dev, addr, len, &cpu, &bb, what, 0);
+	struct dmab__entry e;
+	int bounced = dmab__find(dev, addr, len, true, &e, what, 0);
 
 	if (bounced < 0)
 		return bounced;
@@ -237,14 +190,13 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	if (err)
 		return err;
 
-	struct dmab_batch b;
+	struct dmab__batch b;
 	struct dmab__tally n = {0};
 
-	dmab_batch_init(&b);
-	if (!(attrs & DMAB_ATTR_SKIP_CPU_SYNC))
-		dmab__sync_entry(&b, dev, cpu, len, bounced ? &bb : NULL, false, dir, &n);
+	dmab__batch_init(&b);
+	dmab__entry_sync(&b, dev, &e, dmab__rule(DMAB__CALL_UNMAP, dir, attrs, dev->coherent), &n);
 	(void)dmab__batch_finish(&b);
-	unmap_release(dev, NULL, addr, len, bounced ? &bb : NULL);
+	release_entry(dev, NULL, &e);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
 	return 0;
 }
@@ -275,32 +227,50 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
+	struct dmab__facts f;
 	struct dmab__hold h;
+	struct dmab__entry tmp;
+	struct dmab__tally n = {0};
 
-	dmab__hold_init(&h, dev->tlb);
+	dmab__facts_get(&f, dev, nents);
+	bool whole = dmab__facts_whole(&f, nents);
+
+	dmab__hold_init(&h, dev->bounce_pools);
 	for (int i = 0; i < nents; i++) {
-		dmab_addr_t bus = 0;
+		struct dmab__entry *e = whole ? &f.v[i] : &tmp;
 
-		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, &bus, what, i);
+		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, e, what, i);
 		if (err) {
-			while (i-- > 0)
-				unmap_entry(dev, &h, sg[i].dma_addr, sg[i].dma_len, what);
+			while (i-- > 0) {
+				e = fact(&f, nents, dev, sg, i, &tmp, what);
+				if (e)
+					release_entry(dev, &h, e);
+			}
 			dmab__hold_release(&h);
+			dmab__facts_put(&f, dev);
 			return err;
 		}
-		sg[i].dma_addr = bus;
+		sg[i].dma_addr = e->bus;
 		sg[i].dma_len = sg[i].len;
+		n.mappings += e->pool != NULL;
 	}
 	dmab__hold_release(&h);
 
-	struct dmab_batch b;
-	struct dmab__tally n = {0};
+	struct dmab__batch b;
+	struct dmab__rule r = dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent);
 
 	add_live(dev, (uint64_t)nents);
-	dmab_batch_init(&b);
-	for (int i = 0; i < nents; i++)
-		map_sync(&b, dev, sg[i].addr, sg[i].dma_addr, sg[i].dma_len, dir, attrs, &n);
+	dmab__batch_init(&b);
+	bool work = dmab__rule_work(r, n.mappings > 0);
+
+	for (int i = 0; i < nents && work; i++) {
+		struct dmab__entry *e = fact(&f, nents, dev, sg, i, &tmp, what);
+
+		if (e)
+			dmab__entry_sync(&b, dev, e, r, &n);
+	}
 	(void)dmab__batch_finish(&b);
+	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_MAPS, &n);
 	return nents;
 }
@@ -313,68 +283,62 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 
 	if (err)
 		return err;
+	struct dmab__facts f;
+	struct dmab__entry tmp;
 	size_t copies = 0;
 
-	for (int i = 0; i < nents; i++) {
-		struct dmab__bounce bb;
-		void *cpu;
+	dmab__facts_get(&f, dev, nents);
+	bool whole = dmab__facts_whole(&f, nents);
 
-		if (sg[i].dma_len == 0)
-			continue;
-		err = unmap_find(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what, i);
-		if (err < 0)
+	for (int i = 0; i < nents; i++) {
+		err = dmab__find_sg(dev, &sg[i], true, whole ? &f.v[i] : &tmp, what, i);
+		if (err < 0) {
+			dmab__facts_put(&f, dev);
 			return err;
+		}
 		copies += (size_t)err;
 	}
 	err = drop_live(dev, (uint64_t)nents, what);
-	if (err)
+	if (err) {
+		dmab__facts_put(&f, dev);
 		return err;
+	}
 
-	/*
-	 * One completion for the list, so the batch must hold every copy back
-	 * until then. Without memory for that, it completes early instead:
-	 * more barriers, still in the right order.
-	 */
-	struct dmab_batch b;
-	struct dmab__spill *spill = NULL;
+	/* One completion for the list, so the batch must hold every copy back
+	 * until then (dmab__batch_lend). */
+	struct dmab__batch b;
 	struct dmab__tally n = {0};
+	struct dmab__rule r = dmab__rule(DMAB__CALL_UNMAP, dir, attrs, dev->coherent);
 
-	dmab_batch_init(&b);
-	if (dir != DMAB_TO_DEVICE && !(attrs & DMAB_ATTR_SKIP_CPU_SYNC))
-		spill = dmab__bounce_spill_lend(dev, &b, copies);
-	/* Phase two has nothing to do without maintenance or copies back, and
-	 * a TO_DEVICE unmap has neither: the device wrote nothing. */
-	bool work = !(attrs & DMAB_ATTR_SKIP_CPU_SYNC) && dir != DMAB_TO_DEVICE &&
-		    (!dev->coherent || copies);
+	dmab__batch_init(&b);
+	if (r.copy_out)
+		dmab__batch_lend(&b, dev, copies);
+	/* A TO_DEVICE unmap has nothing to do here: the device wrote nothing. */
+	bool work = dmab__rule_work(r, copies > 0);
 
 	for (int i = 0; i < nents && work; i++) {
-		struct dmab__bounce bb;
-		void *cpu;
+		struct dmab__entry *e = fact(&f, nents, dev, sg, i, &tmp, what);
 
-		if (sg[i].dma_len == 0)
-			continue;
-		int bounced = unmap_again(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb);
-
-		dmab__sync_entry(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, false, dir,
-				 &n);
+		if (e)
+			dmab__entry_sync(&b, dev, e, r, &n);
 	}
 	(void)dmab__batch_finish(&b);
-	dmab__bounce_spill_put(dev, spill);
+	dmab__batch_unlend(&b, dev);
 
-	struct dmab__hold h;
+	/* Identity translation of unbounced entries has nothing to give back. */
+	if (copies || dev->xlate != &dmab__xlate_identity) {
+		struct dmab__hold h;
 
-	dmab__hold_init(&h, dev->tlb);
-	for (int i = 0; i < nents; i++) {
-		struct dmab__bounce bb;
-		int bounced = 0;
+		dmab__hold_init(&h, dev->bounce_pools);
+		for (int i = 0; i < nents; i++) {
+			struct dmab__entry *e = fact(&f, nents, dev, sg, i, &tmp, what);
 
-		if (sg[i].dma_len)
-			bounced = dmab__bounce_peek(dev, sg[i].dma_addr, sg[i].dma_len, &bb);
-		/* < 0: the list named one bounce mapping twice; it is gone. */
-		if (bounced >= 0)
-			unmap_release(dev, &h, sg[i].dma_addr, sg[i].dma_len, bounced ? &bb : NULL);
+			if (e)
+				release_entry(dev, &h, e);
+		}
+		dmab__hold_release(&h);
 	}
-	dmab__hold_release(&h);
+	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
 	return 0;
 }

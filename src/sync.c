@@ -1,36 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The sync calls, single, sg and batched, built on the rules in rules.h. */
+/* The sync calls, single, sg and batched, as the rules in rules.h say. */
 #include <errno.h>
 
-#include "internal.h"
-#include "rules.h"
-#include "swiotlb.h"
+#include "steps.h"
 
-/*
- * Where the CPU side of a mapped range is: in the pool (1, *bb filled; any
- * sub-range of a bounce mapping) or the buffer itself (0); or -EINVAL.
- */
-static int to_cpu(struct dmab_device *dev, dmab_addr_t addr, size_t len, void **cpu,
-		  struct dmab__bounce *bb, const char *what)
+static enum dmab__call call_of(bool for_device)
 {
-	int r = dmab__bounce_find(dev, addr, len, false, bb, what);
-
-	if (r > 0)
-		*cpu = bb->slot;
-	if (r)
-		return r;
-	r = dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, addr, len, cpu);
-	if (r)
-		return dmab__fail(r, "%s: %s: bus address 0x%llx (+%zu) is not mapped", what,
-				  dev->name, (unsigned long long)addr, len);
-	return 0;
+	return for_device ? DMAB__CALL_SYNC_FOR_DEVICE : DMAB__CALL_SYNC_FOR_CPU;
 }
 
-static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr, size_t len,
+static int batch_sync(struct dmab__batch *b, struct dmab_device *dev, dmab_addr_t addr, size_t len,
 		      enum dmab_dir dir, bool for_device, const char *what)
 {
-	void *cpu;
-
 	if (!b || b->magic != DMAB__BATCH_MAGIC)
 		return dmab__fail(-EINVAL, "%s: batch not initialised", what);
 	if (!dev || !dmab__dir_ok(dir) || len == 0)
@@ -38,14 +19,14 @@ static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t
 				  !dev	? "NULL device"
 				  : len ? "bad direction"
 					: "zero length");
-	struct dmab__bounce bb;
-	int bounced = to_cpu(dev, addr, len, &cpu, &bb, what);
+	struct dmab__entry e;
+	int bounced = dmab__find(dev, addr, len, false, &e, what, -1);
 
 	if (bounced < 0)
 		return bounced;
 	struct dmab__tally n = {0};
 
-	dmab__sync_entry(b, dev, cpu, len, bounced ? &bb : NULL, for_device, dir, &n);
+	dmab__entry_sync(b, dev, &e, dmab__rule(call_of(for_device), dir, 0, dev->coherent), &n);
 	if (bounced)
 		dmab__bounce_account(dev, &n);
 	return 0;
@@ -54,21 +35,23 @@ static int batch_sync(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t
 int dmab_batch_sync_for_device(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr,
 			       size_t len, enum dmab_dir dir)
 {
-	return batch_sync(b, dev, addr, len, dir, true, "batch_sync_for_device");
+	return batch_sync(b ? dmab__batch_of(b) : NULL, dev, addr, len, dir, true,
+			  "batch_sync_for_device");
 }
 
 int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct dmab_device *dev, dmab_addr_t addr,
 			    size_t len, enum dmab_dir dir)
 {
-	return batch_sync(b, dev, addr, len, dir, false, "batch_sync_for_cpu");
+	return batch_sync(b ? dmab__batch_of(b) : NULL, dev, addr, len, dir, false,
+			  "batch_sync_for_cpu");
 }
 
 static int sync_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enum dmab_dir dir,
 		       bool for_device, const char *what)
 {
-	struct dmab_batch b;
+	struct dmab__batch b;
 
-	dmab_batch_init(&b);
+	dmab__batch_init(&b);
 	int err = batch_sync(&b, dev, addr, len, dir, for_device, what);
 
 	if (err)
@@ -90,8 +73,9 @@ int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr, size_
 }
 
 /*
- * Every entry is translated before anything is issued, so that a bad entry
- * fails the call with no maintenance done and no counter moved.
+ * Every entry is found before anything is issued, so that a bad entry fails
+ * the call with no maintenance done and no counter moved; its facts are kept
+ * for the second phase (entry.h).
  */
 static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
 		   bool for_device, const char *what)
@@ -102,42 +86,40 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 				  : !sg	       ? "NULL list"
 				  : nents <= 0 ? "nents must be at least 1"
 					       : "bad direction");
+	struct dmab__facts f;
+	struct dmab__entry tmp;
 	size_t copies = 0;
 
+	dmab__facts_get(&f, dev, nents);
+	bool whole = dmab__facts_whole(&f, nents);
+
 	for (int i = 0; i < nents; i++) {
-		struct dmab__bounce bb;
-		void *cpu;
+		int bounced = dmab__find_sg(dev, &sg[i], false, whole ? &f.v[i] : &tmp, what, -1);
 
-		if (sg[i].dma_len == 0)
-			continue;
-		int bounced = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what);
-
-		if (bounced < 0)
+		if (bounced < 0) {
+			dmab__facts_put(&f, dev);
 			return bounced;
+		}
 		copies += (size_t)bounced;
 	}
 
 	/* As in unmap_sg: room for every copy back, so one completion does. */
-	struct dmab_batch b;
-	struct dmab__spill *spill = NULL;
+	struct dmab__batch b;
 	struct dmab__tally n = {0};
+	struct dmab__rule r = dmab__rule(call_of(for_device), dir, 0, dev->coherent);
 
-	dmab_batch_init(&b);
-	if (!for_device && dir != DMAB_TO_DEVICE)
-		spill = dmab__bounce_spill_lend(dev, &b, copies);
+	dmab__batch_init(&b);
+	if (r.copy_out)
+		dmab__batch_lend(&b, dev, copies);
 	for (int i = 0; i < nents; i++) {
-		struct dmab__bounce bb;
-		void *cpu;
+		struct dmab__entry *e = whole ? &f.v[i] : &tmp;
 
-		if (sg[i].dma_len == 0)
-			continue;
-		int bounced = to_cpu(dev, sg[i].dma_addr, sg[i].dma_len, &cpu, &bb, what);
-
-		dmab__sync_entry(&b, dev, cpu, sg[i].dma_len, bounced > 0 ? &bb : NULL, for_device,
-				 dir, &n);
+		if (whole || dmab__find_sg(dev, &sg[i], false, e, what, -1) >= 0)
+			dmab__entry_sync(&b, dev, e, r, &n);
 	}
 	(void)dmab__batch_finish(&b);
-	dmab__bounce_spill_put(dev, spill);
+	dmab__batch_unlend(&b, dev);
+	dmab__facts_put(&f, dev);
 	if (copies)
 		dmab__bounce_account(dev, &n);
 	return 0;

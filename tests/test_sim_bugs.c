@@ -10,7 +10,7 @@
 
 #include "test_sim_helpers.h"
 #include "../src/internal.h"
-#include "../src/rules.h"
+#include "../src/batch.h"
 
 #define ARENA 32768
 #define LINES 32 /* buffer size in lines: chaos cannot hide a bug on them all */
@@ -229,11 +229,11 @@ static size_t inval_at_map(size_t line, uint64_t seed, bool buggy)
 		    dmab_map_single(e.dev, p, len, DMAB_FROM_DEVICE, DMAB_ATTR_SKIP_CPU_SYNC, &d),
 		    0);
 		dmab_batch_init(&b);
-		int part = dmab__batch_enter(&b, e.dev);
+		int part = dmab__batch_enter(dmab__batch_of(&b), e.dev);
 
-		dmab__sync_add(&b, part, p, len, false, DMAB_FROM_DEVICE);
-		dmab__batch_leave(&b, part);
-		(void)dmab__batch_finish(&b);
+		dmab__batch_inval(dmab__batch_of(&b), part, (uintptr_t)p, len);
+		dmab__batch_leave(dmab__batch_of(&b), part);
+		(void)dmab__batch_finish(dmab__batch_of(&b));
 	} else {
 		assert_int_equal(dmab_map_single(e.dev, p, len, DMAB_FROM_DEVICE, 0, &d), 0);
 	}

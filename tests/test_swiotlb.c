@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../src/swiotlb.h"
+#include "../src/bounce/areas.h"
+#include "../src/os/os.h"
 
 #define KiB ((size_t)1024)
 
@@ -51,7 +52,7 @@ static void *bus_ptr(dmab_addr_t a)
 
 static bool in_pool(const struct dmab_device *dev, dmab_addr_t a)
 {
-	struct dmab__pool *p = atomic_load(&dev->tlb->pools);
+	struct dmab__pool *p = atomic_load(&dev->bounce_pools->pools);
 
 	for (; p; p = atomic_load(&p->next))
 		if (dmab__pool_has(p, a))
@@ -121,7 +122,7 @@ static void test_mask_trigger(void **state)
 	cfg.dma_bits = 32;
 	struct dmab_device *dev = make(&cfg);
 
-	assert_non_null(dev->tlb);
+	assert_non_null(dev->bounce_pools);
 	if ((uintptr_t)high + 4096 <= UINT64_C(0xffffffff))
 		print_message("heap below 4 GiB here; the high buffer is not high\n");
 	else {
@@ -144,7 +145,7 @@ static void test_mask_trigger(void **state)
 	dev = make(&cfg);
 	assert_int_equal(dmab_map_single(dev, high, 4096, DMAB_FROM_DEVICE, 0, &a), 0);
 	assert_true(a + 4096 - 1 <= UINT64_C(0x0fffffff));
-	struct dmab__pool *p = atomic_load(&dev->tlb->pools);
+	struct dmab__pool *p = atomic_load(&dev->bounce_pools->pools);
 
 	assert_true((uintptr_t)p->cpu + DMAB_POOL_DEFAULT_SIZE - 1 <= UINT64_C(0x0fffffff));
 	assert_int_equal(dmab_unmap_single(dev, a, 4096, DMAB_FROM_DEVICE, 0), 0);
@@ -153,7 +154,7 @@ static void test_mask_trigger(void **state)
 	/* bouncing off: beyond the mask is refused, as before bouncing */
 	cfg.bounce = DMAB_BOUNCE_NEVER;
 	dev = make(&cfg);
-	assert_null(dev->tlb);
+	assert_null(dev->bounce_pools);
 	if ((uintptr_t)high > UINT64_C(0x0fffffff)) {
 		assert_int_equal(dmab_map_single(dev, high, 64, DMAB_TO_DEVICE, 0, &a), -ERANGE);
 		assert_true(strstr(dmab_last_error(), "bouncing is off") != NULL);
@@ -202,7 +203,7 @@ static void test_unaligned_trigger(void **state)
 	/* a coherent device has no lines to share: nothing bounces, no pool */
 	cfg.coherent = true;
 	dev = make(&cfg);
-	assert_null(dev->tlb);
+	assert_null(dev->bounce_pools);
 	assert_int_equal(dmab_map_single(dev, buf + 64, 256, DMAB_FROM_DEVICE, 0, &a), 0);
 	assert_int_equal(a, (uintptr_t)buf + 64);
 	assert_int_equal(dmab_unmap_single(dev, a, 256, DMAB_FROM_DEVICE, 0), 0);
@@ -221,7 +222,7 @@ static void test_no_pool_without_need(void **state)
 	cfg.bounce = 0;
 	struct dmab_device *dev = make(&cfg);
 
-	assert_null(dev->tlb);
+	assert_null(dev->bounce_pools);
 	assert_int_equal(dmab_max_mapping_size(dev), SIZE_MAX);
 	assert_int_equal(dmab_map_single(dev, buf, 100, DMAB_BIDIRECTIONAL, 0, &a), 0);
 	assert_int_equal(a, (uintptr_t)buf);
@@ -779,7 +780,7 @@ static void test_growth(void **state)
 	assert_int_equal(s.bounce_slots_used, 3 * 128);
 	assert_int_equal(s.bounce_slots_hwm, 3 * 128);
 	assert_int_equal(s.bounce_full, 1);
-	assert_true(atomic_load(&dev->tlb->grown));
+	assert_true(stats_of(dev).bounce_pools_grown > 0);
 
 	/* a mapping in the last pool: device write, sync, unmap */
 	dmab_addr_t last = a[3 * 128 - 1];
@@ -837,8 +838,9 @@ static void test_list_across_areas_and_pools(void **state)
 
 	assert_int_equal(s.bounce_pools, 2);
 	assert_int_equal(s.bounce_slots_used, 300);
-	assert_int_equal(
-	    atomic_load(&dev->tlb->areas[0].used) + atomic_load(&dev->tlb->areas[1].used), 300);
+	assert_int_equal(atomic_load(&dev->bounce_pools->areas[0].used) +
+			     atomic_load(&dev->bounce_pools->areas[1].used),
+			 300);
 	for (int i = 0; i < 300; i++) {
 		assert_memory_equal(bus_ptr(sg[i].dma_addr), buf + i * 64, 64);
 		memset(bus_ptr(sg[i].dma_addr), i, 64);
@@ -887,10 +889,10 @@ static void test_areas(void **state)
 	CPU_SET(cpu < 0 ? 0 : cpu, &one);
 	bool pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
 	struct dmab_device *dev = make(&cfg);
-	struct dmab__tlb *t = dev->tlb;
+	struct dmab__bounce_pools *t = dev->bounce_pools;
 
 	assert_int_equal(t->nareas, 2);
-	unsigned home = dmab__tlb_cpu_area(t);
+	unsigned home = dmab__bounce_cpu_area(t);
 
 	for (int i = 0; i < 256; i++) {
 		assert_int_equal(dmab_map_single(dev, buf, 100, DMAB_TO_DEVICE, 0, &a[i]), 0);
@@ -937,13 +939,13 @@ static void test_pool_memory(void **state)
 		assert_int_equal(dmab_map_single(dev, buf, 64, DMAB_TO_DEVICE, 0, &a), 0);
 		struct dmab_stats s = stats_of(dev);
 
-		if (dmab__numa_available())
+		if (dmab__os_numa_available())
 			assert_int_equal(s.bounce_node, 0); /* node 0 is the only one here */
 		else
 			assert_int_equal(s.bounce_node, -1);
 		assert_true(s.bounce_page_size == (size_t)sysconf(_SC_PAGESIZE) ||
 			    s.bounce_page_size == 2 * 1024 * KiB);
-		struct dmab__pool *p = atomic_load(&dev->tlb->pools);
+		struct dmab__pool *p = atomic_load(&dev->bounce_pools->pools);
 
 		assert_int_equal((uintptr_t)p->cpu % (2 * 1024 * KiB), 0);
 		print_message("node %d: pool on node %d, %zu-byte pages\n", node, s.bounce_node,
@@ -983,8 +985,8 @@ static void test_bad_config(void **state)
 	cfg.pool_max_extra = 64;
 	cfg.pool_size = 1; /* rounded up to 256 KiB */
 	dev = make(&cfg);
-	assert_int_equal(dev->tlb->pool_slots, 128);
-	assert_int_equal(dev->tlb->nareas, 1);
+	assert_int_equal(dev->bounce_pools->pool_slots, 128);
+	assert_int_equal(dev->bounce_pools->nareas, 1);
 	destroy(dev);
 }
 

@@ -16,7 +16,7 @@
 #include <errno.h>
 
 #include "test_sim_helpers.h"
-#include "../src/swiotlb.h"
+#include "../src/bounce/areas.h"
 
 #define ARENA	 16384
 #define MAXENT	 4
@@ -70,7 +70,7 @@ static int layout(const struct scenario *sc, struct dmab_sg *sg, uint8_t *a)
 
 static bool in_pool(const struct dmab_device *dev, dmab_addr_t a)
 {
-	struct dmab__pool *p = dev->tlb ? atomic_load(&dev->tlb->pools) : NULL;
+	struct dmab__pool *p = dev->bounce_pools ? atomic_load(&dev->bounce_pools->pools) : NULL;
 
 	return p && dmab__pool_has(p, a);
 }

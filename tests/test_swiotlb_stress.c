@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../src/swiotlb.h"
+#include "../src/bounce/areas.h"
 
 #define KiB	   ((size_t)1024)
 #define TIME_LIMIT 3.0 /* seconds per stress run, at most */
@@ -66,7 +66,7 @@ static void assert_all_free(struct dmab_device *dev)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(dmab_map_single(dev, buf, 2048, DMAB_TO_DEVICE, 0, &a[i]), 0);
 	assert_int_equal(stats_of(dev).bounce_slots_used, n);
-	if (dev->tlb->max_pools == 1)
+	if (dev->bounce_pools->max_pools == 1)
 		assert_int_equal(
 		    dmab_map_single(dev, buf, 1, DMAB_TO_DEVICE, DMAB_ATTR_NO_WARN, &extra),
 		    -ENOMEM);
@@ -242,7 +242,8 @@ static void run_threads(struct dmab_device *dev, int nthreads, int iters)
 	assert_true(done > 0);
 	assert_int_equal(s.bounce_full, full);
 	assert_true(s.bounce_slots_hwm >= 1);
-	assert_true(s.bounce_slots_hwm <= dev->tlb->pool_slots * dev->tlb->max_pools);
+	assert_true(s.bounce_slots_hwm <=
+		    dev->bounce_pools->pool_slots * dev->bounce_pools->max_pools);
 	assert_all_free(dev);
 }
 
@@ -252,7 +253,7 @@ static void test_threads_one_pool(void **state)
 	(void)state;
 	struct dmab_device *dev = make(512 * KiB, 0, 0, false);
 
-	assert_int_equal(dev->tlb->nareas, sysconf(_SC_NPROCESSORS_CONF) > 1 ? 2 : 1);
+	assert_int_equal(dev->bounce_pools->nareas, sysconf(_SC_NPROCESSORS_CONF) > 1 ? 2 : 1);
 	run_threads(dev, 4, 20000);
 	destroy(dev);
 }
@@ -275,7 +276,7 @@ static void test_threads_growth(void **state)
 	struct dmab_device *dev = make(256 * KiB, 0, 3, false);
 
 	run_threads(dev, 4, 5000);
-	assert_true(atomic_load(&dev->tlb->grown));
+	assert_true(stats_of(dev).bounce_pools_grown > 0);
 	destroy(dev);
 }
 

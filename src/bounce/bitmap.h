@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A pool's bitmap of taken slots: finding a run that fits, taking it,
- * giving it back. Inline, for swiotlb_area.c alone: they run once per
+ * giving it back. Inline, for areas.c alone: they run once per
  * mapping and unmapping, under an area lock, and are small.
  */
-#ifndef DMAB_SWIOTLB_BITS_H
-#define DMAB_SWIOTLB_BITS_H
+#ifndef DMAB_BOUNCE_BITMAP_H
+#define DMAB_BOUNCE_BITMAP_H
 
-#include "swiotlb.h"
+#include "pool.h"
 
 /* Bits [s, e) of a word, 0 <= s < e <= 64. */
 static inline uint64_t bits(unsigned s, unsigned e)
@@ -82,9 +82,9 @@ static inline bool scan(const struct dmab__pool *p, size_t from, size_t until, s
 static inline bool dmab__pool_find_run(struct dmab__pool *p, unsigned area, size_t n,
 				       uint64_t cmask, uint64_t want, size_t *first)
 {
-	const struct dmab__tlb *t = p->tlb;
-	size_t lo = (size_t)area * t->area_slots;
-	size_t hi = area + 1 == t->nareas ? p->nslots : lo + t->area_slots;
+	const struct dmab__bounce_pools *bp = p->owner;
+	size_t lo = (size_t)area * bp->area_slots;
+	size_t hi = area + 1 == bp->nareas ? p->nslots : lo + bp->area_slots;
 	size_t cur = p->area[area].cursor;
 
 	if (atomic_load_explicit(&p->area[area].used, memory_order_relaxed) + n > hi - lo)
@@ -120,4 +120,4 @@ static inline void dmab__pool_mark(struct dmab__pool *p, size_t first, size_t n,
 	}
 }
 
-#endif /* DMAB_SWIOTLB_BITS_H */
+#endif /* DMAB_BOUNCE_BITMAP_H */

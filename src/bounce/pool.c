@@ -2,15 +2,16 @@
 /*
  * One bounce pool: memory the device can reach, cut into 2 KiB slots, with
  * a record per slot and a bitmap of taken slots; its making and unmaking.
- * Searching the bitmap is swiotlb_bits.h's; which area a slot belongs to,
- * and the locking, swiotlb_area.c's.
+ * Searching the bitmap is bitmap.h's; which area a slot belongs to,
+ * and the locking, areas.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "simhook.h"
-#include "swiotlb.h"
+#include "../rules.h"
+#include "../simhook.h"
+#include "pool.h"
 
 /*
  * Where the simulator learns of memory the library owns and a device may
@@ -36,10 +37,10 @@ static void free_records(struct dmab__pool *p)
 	free(p);
 }
 
-int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
+int dmab__pool_create(struct dmab__bounce_pools *bp, bool extra, struct dmab__pool **out)
 {
-	struct dmab_device *dev = t->dev;
-	size_t bytes = t->pool_slots * DMAB__SLOT_SIZE;
+	struct dmab_device *dev = bp->dev;
+	size_t bytes = bp->pool_slots * DMAB_POOL_SLOT_SIZE;
 	uintptr_t below = 0;
 	dmab_addr_t bus;
 
@@ -59,18 +60,18 @@ int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
 
 	if (!p)
 		return dmab__fail(-ENOMEM, "%s: out of memory for a bounce pool", dev->name);
-	p->tlb = t;
+	p->owner = bp;
 	p->extra = extra;
-	p->nslots = t->pool_slots;
+	p->nslots = bp->pool_slots;
 	p->slot = calloc(p->nslots, sizeof(*p->slot));
 	p->inuse = calloc(p->nslots / 64, sizeof(*p->inuse));
-	p->area = aligned_alloc(DMAB__CACHELINE, t->nareas * sizeof(*p->area));
+	p->area = aligned_alloc(DMAB__PAD, bp->nareas * sizeof(*p->area));
 	if (!p->slot || !p->inuse || !p->area) {
 		free_records(p);
 		return dmab__fail(-ENOMEM, "%s: out of memory for a bounce pool", dev->name);
 	}
-	for (unsigned a = 0; a < t->nareas; a++) {
-		p->area[a].cursor = (size_t)a * t->area_slots;
+	for (unsigned a = 0; a < bp->nareas; a++) {
+		p->area[a].cursor = (size_t)a * bp->area_slots;
 		atomic_init(&p->area[a].used, 0);
 	}
 	int err = dmab__mem_alloc(&p->mem, bytes, dev->numa_node, below);
@@ -87,7 +88,7 @@ int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
 	}
 	p->cpu = p->mem.base;
 	err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, p->cpu, bytes, &bus);
-	if (!err && (bus > dev->mask || bytes - 1 > dev->mask - bus || bus % DMAB__SLOT_SIZE)) {
+	if (!err && (!dmab__dma_capable(dev->mask, bus, bytes) || bus % DMAB_POOL_SLOT_SIZE)) {
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, bus, bytes);
 		err = -ERANGE;
 	}
@@ -114,8 +115,8 @@ int dmab__pool_create(struct dmab__tlb *t, bool extra, struct dmab__pool **out)
 
 void dmab__pool_destroy(struct dmab__pool *p)
 {
-	struct dmab_device *dev = p->tlb->dev;
-	size_t bytes = p->nslots * DMAB__SLOT_SIZE;
+	struct dmab_device *dev = p->owner->dev;
+	size_t bytes = p->nslots * DMAB_POOL_SLOT_SIZE;
 
 	pool_memory_unregistered(dev, p->cpu, bytes);
 	dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, p->bus, bytes);

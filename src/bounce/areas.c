@@ -28,13 +28,11 @@
  * the slow path.
  */
 #include <errno.h>
-#include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
-#include "swiotlb.h"
-#include "swiotlb_bits.h"
+#include "../os/os.h"
+#include "areas.h"
+#include "bitmap.h"
 
 #define MAX_POOLS_EXTRA 64
 #define MAX_AREAS	1024
@@ -49,7 +47,7 @@ static unsigned pow2_up(unsigned x)
 	return p;
 }
 
-int dmab__tlb_check(const struct dmab_device_config *cfg)
+int dmab__bounce_pools_check(const struct dmab_device_config *cfg)
 {
 	size_t bytes = cfg->pool_size;
 	unsigned areas = cfg->pool_areas;
@@ -67,45 +65,42 @@ int dmab__tlb_check(const struct dmab_device_config *cfg)
 	return 0;
 }
 
-int dmab__tlb_init(struct dmab__tlb *t, struct dmab_device *dev,
-		   const struct dmab_device_config *cfg)
+int dmab__bounce_pools_init(struct dmab__bounce_pools *bp, struct dmab_device *dev,
+			    const struct dmab_device_config *cfg)
 {
 	size_t bytes = cfg->pool_size ? cfg->pool_size : DMAB_POOL_DEFAULT_SIZE;
 	unsigned areas = cfg->pool_areas;
 
 	bytes = (bytes + DMAB__SEG_BYTES - 1) / DMAB__SEG_BYTES * DMAB__SEG_BYTES;
 	if (!areas) {
-		long cpus = sysconf(_SC_NPROCESSORS_CONF);
+		unsigned cpus = dmab__os_cpu_count();
 
-		areas = pow2_up(cpus > 0 && cpus <= MAX_AREAS ? (unsigned)cpus : 1);
+		areas = pow2_up(cpus <= MAX_AREAS ? cpus : 1);
 	}
-	t->dev = dev;
-	t->pool_slots = bytes / DMAB__SLOT_SIZE;
+	bp->dev = dev;
+	bp->pool_slots = bytes / DMAB_POOL_SLOT_SIZE;
 	/* Every area must hold the longest mapping. */
-	while (areas > 1 && t->pool_slots / areas < DMAB__SEG_SLOTS)
+	while (areas > 1 && bp->pool_slots / areas < DMAB__SEG_SLOTS)
 		areas >>= 1;
-	t->nareas = areas;
+	bp->nareas = areas;
 	/* Whole bitmap words per area; the last area takes what is left. */
-	t->area_slots = t->pool_slots / areas / 64 * 64;
-	t->max_pools = 1 + cfg->pool_max_extra;
-	t->min_align_mask = cfg->min_align_mask;
-	t->alloc_align_mask = cfg->alloc_align_mask;
-	long page = sysconf(_SC_PAGESIZE);
-
-	t->page_size = page > 0 ? (size_t)page : 4096;
-	t->areas = aligned_alloc(DMAB__CACHELINE, areas * sizeof(*t->areas));
-	if (!t->areas)
+	bp->area_slots = bp->pool_slots / areas / 64 * 64;
+	bp->max_pools = 1 + cfg->pool_max_extra;
+	bp->min_align_mask = cfg->min_align_mask;
+	bp->alloc_align_mask = cfg->alloc_align_mask;
+	bp->page_size = dmab__os_page_size();
+	bp->areas = aligned_alloc(DMAB__PAD, areas * sizeof(*bp->areas));
+	if (!bp->areas)
 		return dmab__fail(-ENOMEM, "device_create: out of memory");
 	for (unsigned a = 0; a < areas; a++) {
-		pthread_mutex_init(&t->areas[a].lock, NULL);
-		atomic_init(&t->areas[a].used, 0);
-		t->areas[a].quota = 0;
+		pthread_mutex_init(&bp->areas[a].lock, NULL);
+		atomic_init(&bp->areas[a].used, 0);
+		bp->areas[a].quota = 0;
 	}
-	pthread_mutex_init(&t->grow_lock, NULL);
-	pthread_mutex_init(&t->hwm_lock, NULL);
-	atomic_init(&t->pools, NULL);
-	atomic_init(&t->node, -1);
-	atomic_init(&t->spill, NULL);
+	pthread_mutex_init(&bp->grow_lock, NULL);
+	pthread_mutex_init(&bp->hwm_lock, NULL);
+	atomic_init(&bp->pools, NULL);
+	atomic_init(&bp->node, -1);
 	return 0;
 }
 
@@ -114,12 +109,12 @@ static void pool_free_rcu(struct rcu_head *head)
 	dmab__pool_destroy(caa_container_of(head, struct dmab__pool, rcu));
 }
 
-void dmab__tlb_fini(struct dmab__tlb *t)
+void dmab__bounce_pools_fini(struct dmab__bounce_pools *bp)
 {
 	/* Retired pools still waiting for their grace period go first: their
 	 * destruction talks to the device. */
 	rcu_barrier();
-	struct dmab__pool *p = atomic_load_explicit(&t->pools, memory_order_acquire);
+	struct dmab__pool *p = atomic_load_explicit(&bp->pools, memory_order_acquire);
 
 	while (p) {
 		struct dmab__pool *next = atomic_load_explicit(&p->next, memory_order_acquire);
@@ -127,40 +122,40 @@ void dmab__tlb_fini(struct dmab__tlb *t)
 		dmab__pool_destroy(p);
 		p = next;
 	}
-	for (unsigned a = 0; a < t->nareas; a++)
-		pthread_mutex_destroy(&t->areas[a].lock);
-	pthread_mutex_destroy(&t->grow_lock);
-	pthread_mutex_destroy(&t->hwm_lock);
-	free(t->areas);
-	free(atomic_load(&t->spill));
+	for (unsigned a = 0; a < bp->nareas; a++)
+		pthread_mutex_destroy(&bp->areas[a].lock);
+	pthread_mutex_destroy(&bp->grow_lock);
+	pthread_mutex_destroy(&bp->hwm_lock);
+	free(bp->areas);
 }
 
-unsigned dmab__tlb_cpu_area(const struct dmab__tlb *t)
+unsigned dmab__bounce_cpu_area(const struct dmab__bounce_pools *bp)
 {
-	int cpu = sched_getcpu();
+	int cpu = dmab__os_current_cpu();
 
-	return cpu < 0 ? 0 : (unsigned)cpu & (t->nareas - 1);
+	return cpu < 0 ? 0 : (unsigned)cpu & (bp->nareas - 1);
 }
 
 /* The area of a slot; the held one is checked first, to spare a divide
  * per entry of a list. */
-static unsigned area_of(const struct dmab__tlb *t, const struct dmab__hold *h, size_t slot)
+static unsigned area_of(const struct dmab__bounce_pools *bp, const struct dmab__hold *h,
+			size_t slot)
 {
 	if (h && h->area >= 0) {
-		size_t lo = (size_t)h->area * t->area_slots;
-		bool last = h->area + 1 == (int)t->nareas;
+		size_t lo = (size_t)h->area * bp->area_slots;
+		bool last = h->area + 1 == (int)bp->nareas;
 
-		if (slot >= lo && (last || slot - lo < t->area_slots))
+		if (slot >= lo && (last || slot - lo < bp->area_slots))
 			return (unsigned)h->area;
 	}
-	size_t a = slot / t->area_slots;
+	size_t a = slot / bp->area_slots;
 
-	return a < t->nareas ? (unsigned)a : t->nareas - 1;
+	return a < bp->nareas ? (unsigned)a : bp->nareas - 1;
 }
 
-static struct dmab__pool *first_pool(struct dmab__tlb *t)
+static struct dmab__pool *first_pool(struct dmab__bounce_pools *bp)
 {
-	return atomic_load_explicit(&t->pools, memory_order_acquire);
+	return atomic_load_explicit(&bp->pools, memory_order_acquire);
 }
 
 static struct dmab__pool *next_pool(struct dmab__pool *p)
@@ -168,37 +163,37 @@ static struct dmab__pool *next_pool(struct dmab__pool *p)
 	return atomic_load_explicit(&p->next, memory_order_acquire);
 }
 
-void dmab__hold_init(struct dmab__hold *h, struct dmab__tlb *t)
+void dmab__hold_init(struct dmab__hold *h, struct dmab__bounce_pools *bp)
 {
-	h->t = t;
+	h->bp = bp;
 	h->area = -1;
 }
 
 void dmab__hold_release(struct dmab__hold *h)
 {
 	if (h && h->area >= 0) {
-		pthread_mutex_unlock(&h->t->areas[h->area].lock);
+		pthread_mutex_unlock(&h->bp->areas[h->area].lock);
 		h->area = -1;
 	}
 }
 
 /* Lock area @a, or keep it if @h holds it already. */
-static void lock_area(struct dmab__tlb *t, struct dmab__hold *h, unsigned a)
+static void lock_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, unsigned a)
 {
 	if (h && h->area == (int)a)
 		return;
 	dmab__hold_release(h);
-	pthread_mutex_lock(&t->areas[a].lock);
+	pthread_mutex_lock(&bp->areas[a].lock);
 	if (h)
 		h->area = (int)a;
 }
 
-static void unlock_area(struct dmab__tlb *t, struct dmab__hold *h, unsigned a)
+static void unlock_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, unsigned a)
 {
 	if (h)
 		dmab__hold_release(h);
 	else
-		pthread_mutex_unlock(&t->areas[a].lock);
+		pthread_mutex_unlock(&bp->areas[a].lock);
 }
 
 /* Counters written under their area's lock, read without it: a plain
@@ -215,50 +210,51 @@ static inline void sub(atomic_size_t *c, size_t n)
 			      memory_order_relaxed);
 }
 
-static void take(struct dmab__tlb *t, unsigned a, struct dmab__pool *p, size_t first, size_t n)
+static void take(struct dmab__bounce_pools *bp, unsigned a, struct dmab__pool *p, size_t first,
+		 size_t n)
 {
-	size_t hi = a + 1 == t->nareas ? p->nslots : ((size_t)a + 1) * t->area_slots;
+	size_t hi = a + 1 == bp->nareas ? p->nslots : ((size_t)a + 1) * bp->area_slots;
 
 	dmab__pool_mark(p, first, n, true);
-	p->area[a].cursor = first + n < hi ? first + n : (size_t)a * t->area_slots;
+	p->area[a].cursor = first + n < hi ? first + n : (size_t)a * bp->area_slots;
 	add(&p->area[a].used, n);
-	add(&t->areas[a].used, n);
+	add(&bp->areas[a].used, n);
 }
 
 /* A run in area @a of any pool; caller holds the area's lock. */
-static struct dmab__pool *find_in_area(struct dmab__tlb *t, unsigned a, size_t n, uint64_t cmask,
-				       uint64_t want, size_t *first)
+static struct dmab__pool *find_in_area(struct dmab__bounce_pools *bp, unsigned a, size_t n,
+				       uint64_t cmask, uint64_t want, size_t *first)
 {
-	for (struct dmab__pool *p = first_pool(t); p; p = next_pool(p))
+	for (struct dmab__pool *p = first_pool(bp); p; p = next_pool(p))
 		if (!p->retired && dmab__pool_find_run(p, a, n, cmask, want, first))
 			return p;
 	return NULL;
 }
 
-static void lock_all(struct dmab__tlb *t)
+static void lock_all(struct dmab__bounce_pools *bp)
 {
-	for (unsigned a = 0; a < t->nareas; a++)
-		pthread_mutex_lock(&t->areas[a].lock);
+	for (unsigned a = 0; a < bp->nareas; a++)
+		pthread_mutex_lock(&bp->areas[a].lock);
 }
 
-static void unlock_all(struct dmab__tlb *t)
+static void unlock_all(struct dmab__bounce_pools *bp)
 {
-	for (unsigned a = t->nareas; a-- > 0;)
-		pthread_mutex_unlock(&t->areas[a].lock);
+	for (unsigned a = bp->nareas; a-- > 0;)
+		pthread_mutex_unlock(&bp->areas[a].lock);
 }
 
 /* Make room for @n more slots in area @a's quota; every area lock held. */
-static void grant(struct dmab__tlb *t, unsigned a, size_t n)
+static void grant(struct dmab__bounce_pools *bp, unsigned a, size_t n)
 {
-	struct dmab__area *ar = &t->areas[a];
+	struct dmab__area *ar = &bp->areas[a];
 	size_t used = atomic_load_explicit(&ar->used, memory_order_relaxed);
 
 	if (used + n <= ar->quota)
 		return;
 	size_t need = used + n - ar->quota;
 
-	for (unsigned j = 0; j < t->nareas && need; j++) {
-		struct dmab__area *o = &t->areas[j];
+	for (unsigned j = 0; j < bp->nareas && need; j++) {
+		struct dmab__area *o = &bp->areas[j];
 		size_t spare = o->quota - atomic_load_explicit(&o->used, memory_order_relaxed);
 		size_t moved = j == a ? 0 : spare < need ? spare : need;
 
@@ -268,51 +264,51 @@ static void grant(struct dmab__tlb *t, unsigned a, size_t n)
 	}
 	if (need) {
 		ar->quota += need;
-		atomic_store_explicit(&t->hwm, atomic_load(&t->hwm) + need, memory_order_relaxed);
+		atomic_store_explicit(&bp->hwm, atomic_load(&bp->hwm) + need, memory_order_relaxed);
 	}
 }
 
 /* The slow path: everything locked, so the quota moves and the mark rise
  * are exact. */
-static struct dmab__pool *alloc_slow(struct dmab__tlb *t, unsigned start, size_t n, uint64_t cmask,
-				     uint64_t want, size_t *first)
+static struct dmab__pool *alloc_slow(struct dmab__bounce_pools *bp, unsigned start, size_t n,
+				     uint64_t cmask, uint64_t want, size_t *first)
 {
 	struct dmab__pool *p = NULL;
 
-	pthread_mutex_lock(&t->hwm_lock);
-	lock_all(t);
-	for (unsigned k = 0; k < t->nareas && !p; k++) {
-		unsigned a = (start + k) & (t->nareas - 1);
+	pthread_mutex_lock(&bp->hwm_lock);
+	lock_all(bp);
+	for (unsigned k = 0; k < bp->nareas && !p; k++) {
+		unsigned a = (start + k) & (bp->nareas - 1);
 
-		p = find_in_area(t, a, n, cmask, want, first);
+		p = find_in_area(bp, a, n, cmask, want, first);
 		if (p) {
-			grant(t, a, n);
-			take(t, a, p, *first, n);
+			grant(bp, a, n);
+			take(bp, a, p, *first, n);
 		}
 	}
-	unlock_all(t);
-	pthread_mutex_unlock(&t->hwm_lock);
+	unlock_all(bp);
+	pthread_mutex_unlock(&bp->hwm_lock);
 	return p;
 }
 
 /* 1: taken (the area stays locked if @h holds it); 0: nothing here; -1: a
  * run is here but the quota is short. */
-static int alloc_in_area(struct dmab__tlb *t, struct dmab__hold *h, unsigned a, size_t n,
+static int alloc_in_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, unsigned a, size_t n,
 			 uint64_t cmask, uint64_t want, struct dmab__pool **pool, size_t *first)
 {
-	struct dmab__area *ar = &t->areas[a];
+	struct dmab__area *ar = &bp->areas[a];
 
-	lock_area(t, h, a);
-	struct dmab__pool *p = find_in_area(t, a, n, cmask, want, first);
+	lock_area(bp, h, a);
+	struct dmab__pool *p = find_in_area(bp, a, n, cmask, want, first);
 
 	if (p && atomic_load_explicit(&ar->used, memory_order_relaxed) + n <= ar->quota) {
-		take(t, a, p, *first, n);
+		take(bp, a, p, *first, n);
 		*pool = p;
 		if (!h)
 			pthread_mutex_unlock(&ar->lock);
 		return 1;
 	}
-	unlock_area(t, h, a);
+	unlock_area(bp, h, a);
 	return p ? -1 : 0;
 }
 
@@ -321,22 +317,22 @@ static int alloc_in_area(struct dmab__tlb *t, struct dmab__hold *h, unsigned a, 
  * shrank it: look again) or it is at its limit (-ENOSPC). The first pool is
  * made here too, at the first allocation.
  */
-static int grow(struct dmab__tlb *t, unsigned gen)
+static int grow(struct dmab__bounce_pools *bp, unsigned gen)
 {
 	int err = 0;
 
-	pthread_mutex_lock(&t->grow_lock);
-	if (atomic_load_explicit(&t->gen, memory_order_relaxed) != gen)
+	pthread_mutex_lock(&bp->grow_lock);
+	if (atomic_load_explicit(&bp->gen, memory_order_relaxed) != gen)
 		goto out;
-	unsigned n = atomic_load_explicit(&t->npools, memory_order_relaxed);
+	unsigned n = atomic_load_explicit(&bp->npools, memory_order_relaxed);
 
-	if (n >= t->max_pools) {
+	if (n >= bp->max_pools) {
 		err = -ENOSPC;
 		goto out;
 	}
 	struct dmab__pool *p;
 
-	err = dmab__pool_create(t, n > 0, &p);
+	err = dmab__pool_create(bp, n > 0, &p);
 	if (err) {
 		/* No memory for another pool is a full pool; the first one's
 		 * failure keeps its own reason. */
@@ -344,51 +340,51 @@ static int grow(struct dmab__tlb *t, unsigned gen)
 			err = -ENOSPC;
 		goto out;
 	}
-	struct dmab__pool *_Atomic *link = &t->pools;
+	struct dmab__pool *_Atomic *link = &bp->pools;
 
 	while (atomic_load_explicit(link, memory_order_relaxed))
 		link = &atomic_load_explicit(link, memory_order_relaxed)->next;
 	/* Release: a reader that sees the pointer sees the pool made. */
 	atomic_store_explicit(link, p, memory_order_release);
 	if (n == 0) {
-		atomic_store(&t->node, p->mem.node);
-		atomic_store(&t->page, p->mem.page);
+		atomic_store(&bp->node, p->mem.node);
+		atomic_store(&bp->page, p->mem.page);
 	} else {
-		atomic_store(&t->grown, true);
+		atomic_fetch_add(&bp->grown, 1);
 	}
-	atomic_fetch_add(&t->npools, 1);
-	atomic_fetch_add(&t->total_slots, p->nslots);
-	atomic_fetch_add(&t->gen, 1);
+	atomic_fetch_add(&bp->npools, 1);
+	atomic_fetch_add(&bp->total_slots, p->nslots);
+	atomic_fetch_add(&bp->gen, 1);
 out:
-	pthread_mutex_unlock(&t->grow_lock);
+	pthread_mutex_unlock(&bp->grow_lock);
 	return err;
 }
 
-int dmab__tlb_alloc(struct dmab__tlb *t, struct dmab__hold *h, size_t n, uint64_t cmask,
-		    uint64_t want, struct dmab__pool **pool, size_t *first)
+int dmab__slots_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_t n, uint64_t cmask,
+		      uint64_t want, struct dmab__pool **pool, size_t *first)
 {
 	/* A list goes on where its previous entry went (its area is still
 	 * locked); a new call starts in the calling CPU's area. */
-	unsigned start = h && h->area >= 0 ? (unsigned)h->area : dmab__tlb_cpu_area(t);
+	unsigned start = h && h->area >= 0 ? (unsigned)h->area : dmab__bounce_cpu_area(bp);
 
 	for (;;) {
-		unsigned gen = atomic_load_explicit(&t->gen, memory_order_acquire);
+		unsigned gen = atomic_load_explicit(&bp->gen, memory_order_acquire);
 
-		for (unsigned k = 0; k < t->nareas; k++) {
-			int r = alloc_in_area(t, h, (start + k) & (t->nareas - 1), n, cmask, want,
+		for (unsigned k = 0; k < bp->nareas; k++) {
+			int r = alloc_in_area(bp, h, (start + k) & (bp->nareas - 1), n, cmask, want,
 					      pool, first);
 
 			if (r > 0)
 				return 0;
 			if (r < 0) {
 				/* alloc_in_area left nothing held */
-				*pool = alloc_slow(t, start, n, cmask, want, first);
+				*pool = alloc_slow(bp, start, n, cmask, want, first);
 				if (*pool)
 					return 0;
 				break;
 			}
 		}
-		int err = grow(t, gen);
+		int err = grow(bp, gen);
 
 		if (err)
 			return err;
@@ -396,36 +392,36 @@ int dmab__tlb_alloc(struct dmab__tlb *t, struct dmab__hold *h, size_t n, uint64_
 }
 
 /* Unlink an empty extra pool and free it after a grace period. */
-static void retire(struct dmab__tlb *t, struct dmab__pool *p)
+static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
 {
-	pthread_mutex_lock(&t->grow_lock);
-	lock_all(t);
+	pthread_mutex_lock(&bp->grow_lock);
+	lock_all(bp);
 	bool empty = !p->retired;
 
-	for (unsigned a = 0; a < t->nareas && empty; a++)
+	for (unsigned a = 0; a < bp->nareas && empty; a++)
 		empty = atomic_load_explicit(&p->area[a].used, memory_order_relaxed) == 0;
 	if (empty) {
-		struct dmab__pool *_Atomic *link = &t->pools;
+		struct dmab__pool *_Atomic *link = &bp->pools;
 
 		while (atomic_load_explicit(link, memory_order_relaxed) != p)
 			link = &atomic_load_explicit(link, memory_order_relaxed)->next;
 		atomic_store_explicit(link, next_pool(p), memory_order_release);
 		p->retired = true;
-		atomic_fetch_sub(&t->npools, 1);
-		atomic_fetch_sub(&t->total_slots, p->nslots);
-		atomic_fetch_add(&t->gen, 1);
+		atomic_fetch_sub(&bp->npools, 1);
+		atomic_fetch_sub(&bp->total_slots, p->nslots);
+		atomic_fetch_add(&bp->gen, 1);
 	}
-	unlock_all(t);
-	pthread_mutex_unlock(&t->grow_lock);
+	unlock_all(bp);
+	pthread_mutex_unlock(&bp->grow_lock);
 	if (empty)
 		call_rcu(&p->rcu, pool_free_rcu);
 }
 
-void dmab__tlb_free(struct dmab__tlb *t, struct dmab__hold *h, struct dmab__pool *p, size_t first,
-		    size_t n)
+void dmab__slots_free(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *p,
+		      size_t first, size_t n)
 {
-	unsigned a = area_of(t, p->extra ? NULL : h, first);
-	struct dmab__area *ar = &t->areas[a];
+	unsigned a = area_of(bp, p->extra ? NULL : h, first);
+	struct dmab__area *ar = &bp->areas[a];
 	bool idle = false;
 
 	/* An extra pool may be retired by another thread as soon as these slots
@@ -436,7 +432,7 @@ void dmab__tlb_free(struct dmab__tlb *t, struct dmab__hold *h, struct dmab__pool
 		h = NULL;
 		rcu_read_lock();
 	}
-	lock_area(t, h, a);
+	lock_area(bp, h, a);
 	dmab__pool_mark(p, first, n, false);
 	sub(&p->area[a].used, n);
 	sub(&ar->used, n);
@@ -444,34 +440,34 @@ void dmab__tlb_free(struct dmab__tlb *t, struct dmab__hold *h, struct dmab__pool
 	 * its beginning, so a pool that empties between bursts reuses the same,
 	 * cache-warm slots. */
 	if (!atomic_load_explicit(&p->area[a].used, memory_order_relaxed))
-		p->area[a].cursor = (size_t)a * t->area_slots;
+		p->area[a].cursor = (size_t)a * bp->area_slots;
 	if (p->extra) {
 		idle = true;
-		for (unsigned k = 0; k < t->nareas && idle; k++)
+		for (unsigned k = 0; k < bp->nareas && idle; k++)
 			idle = atomic_load_explicit(&p->area[k].used, memory_order_relaxed) == 0;
 	}
 	if (!h)
 		pthread_mutex_unlock(&ar->lock);
 	if (idle)
-		retire(t, p);
+		retire(bp, p);
 	if (p->extra)
 		rcu_read_unlock();
 }
 
-struct dmab__pool *dmab__tlb_extra_of(struct dmab__tlb *t, dmab_addr_t bus)
+struct dmab__pool *dmab__bounce_extra_of(struct dmab__bounce_pools *bp, dmab_addr_t bus)
 {
-	struct dmab__pool *p = first_pool(t);
+	struct dmab__pool *p = first_pool(bp);
 
 	for (p = p ? next_pool(p) : NULL; p && !dmab__pool_has(p, bus); p = next_pool(p))
 		;
 	return p;
 }
 
-size_t dmab__tlb_used(const struct dmab__tlb *t)
+size_t dmab__slots_used(const struct dmab__bounce_pools *bp)
 {
 	size_t used = 0;
 
-	for (unsigned a = 0; a < t->nareas; a++)
-		used += atomic_load_explicit(&t->areas[a].used, memory_order_relaxed);
+	for (unsigned a = 0; a < bp->nareas; a++)
+		used += atomic_load_explicit(&bp->areas[a].used, memory_order_relaxed);
 	return used;
 }

@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The only door to libnuma: everything NUMA goes through src/numa.c. */
-#ifndef DMAB_NUMA_H
-#define DMAB_NUMA_H
+/* The memory bounce pools are made of (memory.c). */
+#ifndef DMAB_BOUNCE_MEMORY_H
+#define DMAB_BOUNCE_MEMORY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Is NUMA policy available at all (false under qemu-user, for one)? */
-bool dmab__numa_available(void);
-/* Could memory be placed on @node? Without NUMA support only node 0 exists. */
-bool dmab__numa_node_valid(int node);
 
 /* 2 MiB: a hugepage, and the alignment of every region dmab__mem_alloc gives. */
 #define DMAB__MEM_ALIGN ((size_t)2 << 20)
@@ -39,4 +34,4 @@ int dmab__mem_alloc(struct dmab__mem *m, size_t len, int node, uintptr_t below);
 /* Give back a region from dmab__mem_alloc(). */
 void dmab__mem_free(struct dmab__mem *m);
 
-#endif /* DMAB_NUMA_H */
+#endif /* DMAB_BOUNCE_MEMORY_H */

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bounce policy: the device's bounce configuration, whether a buffer must
+ * bounce, where in the pool a mapping may start, and the statistics.
+ *
+ * Pools are per device, not shared by devices on one node with compatible
+ * masks. A user-space driver process drives few devices; a per-device pool
+ * means one device's burst cannot starve another (the kernel, too, lets a
+ * device have a pool of its own: restricted-dma-pool), the pool sits on its
+ * device's node and under its mask by construction, its counters are the
+ * device's own, it dies with the device, and the simulator registers memory
+ * per device. The cost, a pool per device that bounces, is bounded: the pool
+ * is made only at the first mapping that actually bounces.
+ *
+ * When the copies are made is ../rules.h's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "../rules.h"
+#include "bounce.h"
+#include "policy.h"
+
+#define KNOWN_BOUNCE (DMAB_BOUNCE_FORCE | DMAB_BOUNCE_UNALIGNED | DMAB_BOUNCE_NEVER)
+
+static bool mask_ok(uint64_t m, uint64_t limit)
+{
+	return m < limit && (m & (m + 1)) == 0;
+}
+
+int dmab__bounce_init(struct dmab_device *dev, const struct dmab_device_config *cfg)
+{
+	unsigned f = cfg->bounce;
+
+	if (f & ~KNOWN_BOUNCE)
+		return dmab__fail(-EINVAL, "device_create: unknown bounce flags 0x%x",
+				  f & ~KNOWN_BOUNCE);
+	if ((f & DMAB_BOUNCE_NEVER) && (f & ~DMAB_BOUNCE_NEVER))
+		return dmab__fail(-EINVAL,
+				  "device_create: DMAB_BOUNCE_NEVER with FORCE or UNALIGNED");
+	if (!mask_ok(cfg->min_align_mask, (uint64_t)128 << 10))
+		return dmab__fail(
+		    -EINVAL, "device_create: min_align_mask 0x%llx is not 2^k - 1 below 128 KiB",
+		    (unsigned long long)cfg->min_align_mask);
+	if (!mask_ok(cfg->alloc_align_mask, DMAB__MEM_ALIGN))
+		return dmab__fail(
+		    -EINVAL, "device_create: alloc_align_mask 0x%llx is not 2^k - 1 below 2 MiB",
+		    (unsigned long long)cfg->alloc_align_mask);
+	int err = dmab__bounce_pools_check(cfg);
+
+	if (err)
+		return err;
+	dev->bounce_flags = f;
+	/* Nothing can be beyond a 64-bit mask: such a device needs no pool
+	 * unless it is told to bounce. */
+	if ((f & DMAB_BOUNCE_NEVER) || (!(f & DMAB_BOUNCE_FORCE) && dev->mask == UINT64_MAX &&
+					!((f & DMAB_BOUNCE_UNALIGNED) && !dev->coherent)))
+		return 0;
+	struct dmab__bounce_pools *bp = calloc(1, sizeof(*bp));
+
+	if (!bp)
+		return dmab__fail(-ENOMEM, "device_create: out of memory");
+	err = dmab__bounce_pools_init(bp, dev, cfg);
+	if (err) {
+		free(bp);
+		return err;
+	}
+	dev->bounce_pools = bp;
+	return 0;
+}
+
+void dmab__bounce_fini(struct dmab_device *dev)
+{
+	if (!dev->bounce_pools)
+		return;
+	dmab__bounce_pools_fini(dev->bounce_pools);
+	free(dev->bounce_pools);
+	dev->bounce_pools = NULL;
+}
+
+size_t dmab__bounce_limit(const struct dmab__bounce_pools *bp)
+{
+	uint64_t m = bp->min_align_mask;
+	size_t pad =
+	    m ? (size_t)((m + DMAB_POOL_SLOT_SIZE - 1) & ~(uint64_t)(DMAB_POOL_SLOT_SIZE - 1)) : 0;
+
+	return DMAB__SEG_BYTES - pad;
+}
+
+size_t dmab_max_mapping_size(const struct dmab_device *dev)
+{
+	if (!dev)
+		return 0;
+	if (!dev->bounce_pools ||
+	    (!(dev->bounce_flags & DMAB_BOUNCE_FORCE) && dev->mask == UINT64_MAX))
+		return SIZE_MAX;
+	return dmab__bounce_limit(dev->bounce_pools);
+}
+
+bool dmab__bounce_wanted(const struct dmab_device *dev, const void *cpu, size_t len,
+			 enum dmab_dir dir)
+{
+	if (len == 0)
+		return false;
+	if (dev->bounce_flags & DMAB_BOUNCE_FORCE)
+		return true;
+	/* Only the device's writes are at risk: the lines the rules clean and
+	 * invalidate after it (rules.h). */
+	if (!(dev->bounce_flags & DMAB_BOUNCE_UNALIGNED) ||
+	    !dmab__rule(DMAB__CALL_UNMAP, dir, 0, dev->coherent).inval)
+		return false;
+	/* A buffer too long for a mapping is maintained in place, as without
+	 * the flag. */
+	uintptr_t s, e;
+
+	return dmab__line_span((uintptr_t)cpu, len, dev->arch.line, &s, &e) &&
+	       len <= dmab__bounce_limit(dev->bounce_pools);
+}
+
+/*
+ * The kernel's placement rules, in our words:
+ * - offset: the bounce address keeps the original's bits under
+ *   min_align_mask, up to the slot size or alloc_align_mask; whole slots of
+ *   it become padding in front of the data;
+ * - the run of slots starts on an alloc_align_mask boundary, or a page
+ *   boundary for a mapping of a page or more when neither mask asks for
+ *   anything above the slot size;
+ * - min_align_mask bits above that are matched by choosing the run.
+ */
+void dmab__bounce_placement(const struct dmab__bounce_pools *bp, uintptr_t orig, size_t len,
+			    size_t *offset, uint64_t *cmask, uint64_t *want)
+{
+	const uint64_t slot = DMAB_POOL_SLOT_SIZE - 1;
+	uint64_t align = bp->alloc_align_mask;
+	uint64_t above = bp->min_align_mask & ~slot;
+
+	*offset = (size_t)(orig & bp->min_align_mask & (bp->alloc_align_mask | slot));
+	if (!align && !above && len + *offset >= bp->page_size)
+		align = bp->page_size - 1;
+	align |= slot;
+	above &= ~align;
+	*cmask = (align | above) >> DMAB__SLOT_SHIFT;
+	*want = (orig & above) >> DMAB__SLOT_SHIFT;
+}
+
+void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out)
+{
+	struct dmab__bounce_pools *bp = dev->bounce_pools;
+
+	out->bounce_node = -1;
+	if (!bp)
+		return;
+	out->bounce_slots_total = atomic_load(&bp->total_slots);
+	out->bounce_slots_used = dmab__slots_used(bp);
+	out->bounce_slots_hwm = atomic_load(&bp->hwm);
+	out->bounce_full = atomic_load(&bp->full);
+	out->bounce_pools = atomic_load(&bp->npools);
+	out->bounce_pools_grown = atomic_load(&bp->grown);
+	out->bounce_node = atomic_load(&bp->node);
+	out->bounce_page_size = atomic_load(&bp->page);
+}

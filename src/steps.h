@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-entry steps map.c and sync.c share: finding where a mapped bus
+ * range's CPU side is (the one lookup of unmap and sync, made once per entry
+ * in their first phase, entry.h), and one entry's maintenance and copies as
+ * the call's rule (rules.h) says. Inline: every entry of every list takes
+ * them, nearly always on a device with no pool.
+ */
+#ifndef DMAB_STEPS_H
+#define DMAB_STEPS_H
+
+#include <errno.h>
+
+#include "bounce/bounce.h"
+
+/*
+ * Fill *e for [bus, bus+len). Return: 1 if it is bounced, 0 if it is used
+ * in place, or -EINVAL (with dmab_last_error()) if it is not mapped, or for
+ * a bounced range not exactly one mapping (@whole) or past its end. @index
+ * is the entry's, for the message; -1 for a single range.
+ */
+static inline int dmab__find(struct dmab_device *dev, dmab_addr_t bus, size_t len, bool whole,
+			     struct dmab__entry *e, const char *what, int index)
+{
+	if (dev->bounce_pools) {
+		int r = dmab__bounce_find(dev, bus, len, whole, e, what);
+
+		if (r)
+			return r;
+	}
+	int err = dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, &e->cpu);
+
+	if (err)
+		return index < 0
+			   ? dmab__fail(err, "%s: %s: bus address 0x%llx (+%zu) is not mapped",
+					what, dev->name, (unsigned long long)bus, len)
+			   : dmab__fail(err,
+					"%s: %s: entry %d: bus address 0x%llx (+%zu) is not "
+					"mapped",
+					what, dev->name, index, (unsigned long long)bus, len);
+	e->bus = bus;
+	e->len = len;
+	e->pool = NULL;
+	return 0;
+}
+
+/* dmab__find() for an sg entry; an empty entry is used in place, unlooked-up. */
+static inline int dmab__find_sg(struct dmab_device *dev, const struct dmab_sg *sg, bool whole,
+				struct dmab__entry *e, const char *what, int index)
+{
+	if (sg->dma_len)
+		return dmab__find(dev, sg->dma_addr, sg->dma_len, whole, e, what, index);
+	e->cpu = NULL;
+	e->bus = sg->dma_addr;
+	e->len = 0;
+	e->pool = NULL;
+	return 0;
+}
+
+/*
+ * One entry's part of a call with rule @r: a bounced entry copied in, the
+ * lines cleaned or invalidated, a bounced entry's copy back deferred until
+ * after the completion.
+ */
+static inline void dmab__entry_sync(struct dmab__batch *b, struct dmab_device *dev,
+				    const struct dmab__entry *e, struct dmab__rule r,
+				    struct dmab__tally *n)
+{
+	bool out = e->pool && r.copy_out;
+
+	if (e->pool && r.copy_in)
+		dmab__bounce_copy_in(dev, e, n);
+	if (!e->len || (!r.clean && !r.inval && !out))
+		return;
+	int part = dmab__batch_enter(b, dev);
+
+	if (r.clean)
+		dmab__batch_range(b, part, DMAB__CLEAN, (uintptr_t)e->cpu, e->len);
+	if (r.inval)
+		dmab__batch_inval(b, part, (uintptr_t)e->cpu, e->len);
+	if (out)
+		dmab__bounce_copy_out(b, part, e, n);
+	dmab__batch_leave(b, part);
+}
+
+#endif /* DMAB_STEPS_H */
