@@ -11,11 +11,13 @@
  * order as the library batched; what it leaves out is the library's
  * checking, translation and accounting, which is what the ratio measures.
  * measure.c checks the line and barrier counts against the library's own
- * counters before timing anything.
+ * counters before timing anything. Which calls issue anything, and which
+ * lines a range covers, are the library's rules (src/rules.h), asked here.
  */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "../src/rules.h"
 #include "bench.h"
 
 int work_setup(struct work *w, struct bench_env *env, const struct bench_case *c, void *buf)
@@ -45,7 +47,7 @@ void work_fini(struct work *w)
  * The next run of lines, from entry *@i on: [*@rs, *@re). Returns false when
  * no entry is left. Inlined into both the timed loop and the counting.
  */
-static inline bool next_run(const struct dmab_sg *sg, int n, uintptr_t mask, int *i, uintptr_t *rs,
+static inline bool next_run(const struct dmab_sg *sg, int n, size_t line, int *i, uintptr_t *rs,
 			    uintptr_t *re)
 {
 	bool open = false;
@@ -53,9 +55,9 @@ static inline bool next_run(const struct dmab_sg *sg, int n, uintptr_t mask, int
 	for (; *i < n; (*i)++) {
 		if (!sg[*i].len)
 			continue;
-		uintptr_t s = (uintptr_t)sg[*i].addr & ~mask;
-		uintptr_t e = ((uintptr_t)sg[*i].addr + sg[*i].len + mask) & ~mask;
+		uintptr_t s, e;
 
+		(void)dmab__line_span((uintptr_t)sg[*i].addr, sg[*i].len, line, &s, &e);
 		if (!open) {
 			*rs = s;
 			*re = e;
@@ -74,10 +76,10 @@ static inline bool next_run(const struct dmab_sg *sg, int n, uintptr_t mask, int
 
 static inline void raw_list(const struct work *w, bool clean)
 {
-	uintptr_t mask = w->env->raw.line - 1, s, e;
+	uintptr_t s, e;
 	int i = 0;
 
-	while (next_run(w->sg, w->c->entries, mask, &i, &s, &e)) {
+	while (next_run(w->sg, w->c->entries, w->env->raw.line, &i, &s, &e)) {
 		if (clean)
 			raw_clean(s, e);
 		else
@@ -88,10 +90,9 @@ static inline void raw_list(const struct work *w, bool clean)
 
 static inline void raw_single(const struct work *w, bool clean)
 {
-	uintptr_t mask = w->env->raw.line - 1;
-	uintptr_t s = (uintptr_t)w->buf & ~mask;
-	uintptr_t e = ((uintptr_t)w->buf + w->len + mask) & ~mask;
+	uintptr_t s, e;
 
+	(void)dmab__line_span((uintptr_t)w->buf, w->len, w->env->raw.line, &s, &e);
 	if (clean)
 		raw_clean(s, e);
 	else
@@ -118,13 +119,20 @@ int variant_map(struct work *w, enum bench_variant v)
 	return dmab_map_single(w->env->dev[v], w->buf, w->len, c->dir, 0, &w->addr);
 }
 
+/* Does an unmap of this case issue anything? (The raw loop has no
+ * attributes and a non-coherent device, as the library's variants.) */
+static bool unmap_issues(const struct bench_case *c)
+{
+	return dmab__rule(DMAB__CALL_UNMAP, c->dir, 0, false).inval;
+}
+
 int variant_unmap(struct work *w, enum bench_variant v)
 {
 	const struct bench_case *c = w->c;
 
 	if (v == VAR_RAW) {
-		/* The library issues nothing, not even a barrier, for TO_DEVICE. */
-		if (c->dir == DMAB_TO_DEVICE)
+		/* Nothing to issue (TO_DEVICE): the library issues no barrier either. */
+		if (!unmap_issues(c))
 			return 0;
 		if (c->mode == MODE_SG)
 			raw_list(w, false);
@@ -139,19 +147,18 @@ int variant_unmap(struct work *w, enum bench_variant v)
 
 void raw_expect(const struct work *w, enum bench_op op, uint64_t *lines, uint64_t *barriers)
 {
-	uintptr_t mask = w->env->raw.line - 1, s, e;
+	uintptr_t s, e;
 	int i = 0;
 
 	*lines = 0;
 	*barriers = 0;
-	if (op == OP_UNMAP && w->c->dir == DMAB_TO_DEVICE)
+	if (op == OP_UNMAP && !unmap_issues(w->c))
 		return;
 	if (w->c->mode == MODE_SINGLE) {
-		s = (uintptr_t)w->buf & ~mask;
-		e = ((uintptr_t)w->buf + w->len + mask) & ~mask;
+		(void)dmab__line_span((uintptr_t)w->buf, w->len, w->env->raw.line, &s, &e);
 		*lines = (e - s) / w->env->raw.line;
 	} else {
-		while (next_run(w->sg, w->c->entries, mask, &i, &s, &e))
+		while (next_run(w->sg, w->c->entries, w->env->raw.line, &i, &s, &e))
 			*lines += (e - s) / w->env->raw.line;
 	}
 	*barriers = 1;
@@ -159,10 +166,9 @@ void raw_expect(const struct work *w, enum bench_op op, uint64_t *lines, uint64_
 
 uint64_t entry_lines(const struct work *w, enum bench_op op)
 {
-	uintptr_t mask = w->env->raw.line - 1;
 	uint64_t lines = 0;
 
-	if (op == OP_UNMAP && w->c->dir == DMAB_TO_DEVICE)
+	if (op == OP_UNMAP && !unmap_issues(w->c))
 		return 0;
 	if (w->c->mode == MODE_SINGLE) {
 		uint64_t b;
@@ -171,9 +177,10 @@ uint64_t entry_lines(const struct work *w, enum bench_op op)
 		return lines;
 	}
 	for (int i = 0; i < w->c->entries; i++) {
-		uintptr_t s = (uintptr_t)w->sg[i].addr & ~mask;
-		uintptr_t e = ((uintptr_t)w->sg[i].addr + w->sg[i].len + mask) & ~mask;
+		uintptr_t s, e;
 
+		(void)dmab__line_span((uintptr_t)w->sg[i].addr, w->sg[i].len, w->env->raw.line, &s,
+				      &e);
 		lines += (e - s) / w->env->raw.line;
 	}
 	return lines;
