@@ -6,8 +6,13 @@
  * A call keeps its facts on the stack for a short list and in the device's
  * spare (spare.h) for a long one. With no memory for a long list's facts the
  * call still works, a window of DMAB__FACTS_LOCAL entries at a time: phase
- * one checks the whole list, and each later phase finds the window's facts
+ * one checks the whole list, and each later phase finds each entry's facts
  * again (the same lookup) before using them. dmab__facts_whole() tells which.
+ *
+ * A device that cannot bounce and translates by identity keeps no facts at
+ * all: there an entry's facts are its sg fields (the CPU side is the bus
+ * address, nothing is in a pool), so phase one only checks and the later
+ * phases read the list itself. That is the hot path of a plain device.
  */
 #ifndef DMAB_ENTRY_H
 #define DMAB_ENTRY_H
@@ -29,8 +34,9 @@ struct dmab__entry {
 
 struct dmab__facts {
 	struct dmab__entry *v; /* [cap] */
-	int cap;	       /* the whole list, or DMAB__FACTS_LOCAL (a window) */
+	int cap;	       /* the whole list, or 0: found again in each phase */
 	bool spare;	       /* @v is the device's spare: give it back */
+	bool plain;	       /* no pool, identity: the list itself holds the facts */
 	struct dmab__entry local[DMAB__FACTS_LOCAL];
 };
 
@@ -38,10 +44,18 @@ struct dmab__facts {
 void dmab__facts_get(struct dmab__facts *f, struct dmab_device *dev, int n);
 void dmab__facts_put(struct dmab__facts *f, struct dmab_device *dev);
 
-/* Does @f hold every entry of an @n-entry list, or one window at a time? */
+/* Does @f hold every entry of an @n-entry list, or must they be found again? */
 static inline bool dmab__facts_whole(const struct dmab__facts *f, int n)
 {
-	return n <= f->cap;
+	return f->plain || n <= f->cap;
+}
+
+/* Where phase one puts entry @i's facts: kept in @f, or in *@tmp for the
+ * moment (a plain device, or no room). */
+static inline struct dmab__entry *dmab__facts_at(struct dmab__facts *f, int n, int i,
+						 struct dmab__entry *tmp)
+{
+	return !f->plain && n <= f->cap ? &f->v[i] : tmp;
 }
 
 #endif /* DMAB_ENTRY_H */

@@ -85,20 +85,6 @@ static inline void release_entry(struct dmab_device *dev, struct dmab__hold *h,
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, e->bus, e->len);
 }
 
-/*
- * Entry @i's facts for a later phase: kept by phase one, or, for a list too
- * long for its facts (entry.h), found again into *@tmp. NULL if it is gone
- * (a list that named one bounce mapping twice, after the first was freed).
- */
-static inline struct dmab__entry *fact(struct dmab__facts *f, int nents, struct dmab_device *dev,
-				       const struct dmab_sg *sg, int i, struct dmab__entry *tmp,
-				       const char *what)
-{
-	if (dmab__facts_whole(f, nents))
-		return &f->v[i];
-	return dmab__find_sg(dev, &sg[i], true, tmp, what, i) < 0 ? NULL : tmp;
-}
-
 /* Take @n entries off the live count; refuse to go below zero. The unmap's
  * one locked operation, before anything is issued, as in add_live(). */
 static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
@@ -233,16 +219,14 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__tally n = {0};
 
 	dmab__facts_get(&f, dev, nents);
-	bool whole = dmab__facts_whole(&f, nents);
-
 	dmab__hold_init(&h, dev->bounce_pools);
 	for (int i = 0; i < nents; i++) {
-		struct dmab__entry *e = whole ? &f.v[i] : &tmp;
+		struct dmab__entry *e = dmab__facts_at(&f, nents, i, &tmp);
 
 		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, e, what, i);
 		if (err) {
 			while (i-- > 0) {
-				e = fact(&f, nents, dev, sg, i, &tmp, what);
+				e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
 				if (e)
 					release_entry(dev, &h, e);
 			}
@@ -264,7 +248,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	bool work = dmab__rule_work(r, n.mappings > 0);
 
 	for (int i = 0; i < nents && work; i++) {
-		struct dmab__entry *e = fact(&f, nents, dev, sg, i, &tmp, what);
+		struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
 
 		if (e)
 			dmab__entry_sync(&b, dev, e, r, &n);
@@ -288,10 +272,8 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	size_t copies = 0;
 
 	dmab__facts_get(&f, dev, nents);
-	bool whole = dmab__facts_whole(&f, nents);
-
 	for (int i = 0; i < nents; i++) {
-		err = dmab__find_sg(dev, &sg[i], true, whole ? &f.v[i] : &tmp, what, i);
+		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(&f, nents, i, &tmp), what, i);
 		if (err < 0) {
 			dmab__facts_put(&f, dev);
 			return err;
@@ -317,7 +299,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	bool work = dmab__rule_work(r, copies > 0);
 
 	for (int i = 0; i < nents && work; i++) {
-		struct dmab__entry *e = fact(&f, nents, dev, sg, i, &tmp, what);
+		struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
 
 		if (e)
 			dmab__entry_sync(&b, dev, e, r, &n);
@@ -331,7 +313,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 
 		dmab__hold_init(&h, dev->bounce_pools);
 		for (int i = 0; i < nents; i++) {
-			struct dmab__entry *e = fact(&f, nents, dev, sg, i, &tmp, what);
+			struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
 
 			if (e)
 				release_entry(dev, &h, e);

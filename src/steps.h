@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include "bounce/bounce.h"
+#include "entry.h"
 
 /*
  * Fill *e for [bus, bus+len). Return: 1 if it is bounced, 0 if it is used
@@ -55,6 +56,29 @@ static inline int dmab__find_sg(struct dmab_device *dev, const struct dmab_sg *s
 	e->len = 0;
 	e->pool = NULL;
 	return 0;
+}
+
+/*
+ * Entry @i's facts for a later phase: read off the list (a plain device),
+ * kept by phase one, or, for a list too long for its facts (entry.h), found
+ * again into *@tmp. NULL if it is gone (a list that named one bounce
+ * mapping twice, after the first was freed).
+ */
+static inline struct dmab__entry *dmab__fact(struct dmab__facts *f, int nents,
+					     struct dmab_device *dev, const struct dmab_sg *sg,
+					     int i, bool whole, struct dmab__entry *tmp,
+					     const char *what)
+{
+	if (f->plain) {
+		tmp->cpu = (void *)(uintptr_t)sg[i].dma_addr;
+		tmp->bus = sg[i].dma_addr;
+		tmp->len = sg[i].dma_len;
+		tmp->pool = NULL;
+		return tmp;
+	}
+	if (nents <= f->cap)
+		return &f->v[i];
+	return dmab__find_sg(dev, &sg[i], whole, tmp, what, i) < 0 ? NULL : tmp;
 }
 
 /*

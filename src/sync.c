@@ -91,10 +91,9 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	size_t copies = 0;
 
 	dmab__facts_get(&f, dev, nents);
-	bool whole = dmab__facts_whole(&f, nents);
-
 	for (int i = 0; i < nents; i++) {
-		int bounced = dmab__find_sg(dev, &sg[i], false, whole ? &f.v[i] : &tmp, what, -1);
+		int bounced =
+		    dmab__find_sg(dev, &sg[i], false, dmab__facts_at(&f, nents, i, &tmp), what, -1);
 
 		if (bounced < 0) {
 			dmab__facts_put(&f, dev);
@@ -112,9 +111,9 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	if (r.copy_out)
 		dmab__batch_lend(&b, dev, copies);
 	for (int i = 0; i < nents; i++) {
-		struct dmab__entry *e = whole ? &f.v[i] : &tmp;
+		struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, false, &tmp, what);
 
-		if (whole || dmab__find_sg(dev, &sg[i], false, e, what, -1) >= 0)
+		if (e)
 			dmab__entry_sync(&b, dev, e, r, &n);
 	}
 	(void)dmab__batch_finish(&b);
