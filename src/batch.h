@@ -66,7 +66,7 @@ int dmab__batch_finish(struct dmab__batch *b);
 int dmab__batch_defer_copy(struct dmab__batch *b, int part, void *dst, const void *src, size_t len);
 
 /* Begin an entry of @dev; returns the device's part index in @b. */
-static inline int dmab__batch_enter(struct dmab__batch *b, struct dmab_device *dev)
+DMAB__HOT int dmab__batch_enter(struct dmab__batch *b, struct dmab_device *dev)
 {
 	b->hit = 0;
 	if (b->nparts && b->part[0].dev == dev)
@@ -76,8 +76,8 @@ static inline int dmab__batch_enter(struct dmab__batch *b, struct dmab_device *d
 
 /* Add [start, start+len), widened to whole lines, with @op. A range that
  * touches the open run with the same op extends it; see batch.c. */
-static inline void dmab__batch_range(struct dmab__batch *b, int part, enum dmab__op op,
-				     uintptr_t start, size_t len)
+DMAB__HOT void dmab__batch_range(struct dmab__batch *b, int part, enum dmab__op op, uintptr_t start,
+				 size_t len)
 {
 	uintptr_t s, e;
 
@@ -99,7 +99,7 @@ static inline void dmab__batch_range(struct dmab__batch *b, int part, enum dmab_
  * invalidated, a line at either end that it shares with other memory
  * cleaned and invalidated instead.
  */
-static inline void dmab__batch_inval(struct dmab__batch *b, int part, uintptr_t start, size_t len)
+DMAB__HOT void dmab__batch_inval(struct dmab__batch *b, int part, uintptr_t start, size_t len)
 {
 	size_t line = b->part[part].dev->arch.line;
 	uintptr_t s, e;
@@ -127,7 +127,7 @@ static inline void dmab__batch_inval(struct dmab__batch *b, int part, uintptr_t 
 }
 
 /* End the entry: per-entry devices complete it now. */
-static inline void dmab__batch_leave(struct dmab__batch *b, int part)
+DMAB__HOT void dmab__batch_leave(struct dmab__batch *b, int part)
 {
 	if (!b->hit)
 		return;

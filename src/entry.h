@@ -7,7 +7,7 @@
  * spare (spare.h) for a long one. With no memory for a long list's facts the
  * call still works, a window of DMAB__FACTS_LOCAL entries at a time: phase
  * one checks the whole list, and each later phase finds each entry's facts
- * again (the same lookup) before using them. dmab__facts_whole() tells which.
+ * again (the same lookup) before using them. dmab__facts_use() tells which.
  *
  * A device that cannot bounce and translates by identity keeps no facts at
  * all: there an entry's facts are its sg fields (the CPU side is the bus
@@ -44,18 +44,27 @@ struct dmab__facts {
 void dmab__facts_get(struct dmab__facts *f, struct dmab_device *dev, int n);
 void dmab__facts_put(struct dmab__facts *f, struct dmab_device *dev);
 
-/* Does @f hold every entry of an @n-entry list, or must they be found again? */
-static inline bool dmab__facts_whole(const struct dmab__facts *f, int n)
+/*
+ * What a call's loops read of @f, in registers: the kept facts (NULL if
+ * none are kept: a plain device, or no room) and whether the device is
+ * plain.
+ */
+struct dmab__facts_use {
+	struct dmab__entry *keep;
+	bool plain;
+};
+
+static inline struct dmab__facts_use dmab__facts_use(const struct dmab__facts *f, int n)
 {
-	return f->plain || n <= f->cap;
+	return (struct dmab__facts_use){.keep = !f->plain && n <= f->cap ? f->v : NULL,
+					.plain = f->plain};
 }
 
-/* Where phase one puts entry @i's facts: kept in @f, or in *@tmp for the
- * moment (a plain device, or no room). */
-static inline struct dmab__entry *dmab__facts_at(struct dmab__facts *f, int n, int i,
+/* Where phase one puts entry @i's facts: kept, or in *@tmp for the moment. */
+static inline struct dmab__entry *dmab__facts_at(struct dmab__facts_use u, int i,
 						 struct dmab__entry *tmp)
 {
-	return !f->plain && n <= f->cap ? &f->v[i] : tmp;
+	return u.keep ? &u.keep[i] : tmp;
 }
 
 #endif /* DMAB_ENTRY_H */

@@ -150,7 +150,8 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	/* Nothing fails from here on. */
 	add_live(dev, 1);
 	dmab__batch_init(&b);
-	dmab__entry_sync(&b, dev, &e, dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent), &n);
+	dmab__entry_for_device(&b, dev, &e, dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent),
+			       &n);
 	(void)dmab__batch_finish(&b);
 	count_call(dev, DMAB__CTR_MAPS, &n);
 	return 0;
@@ -180,7 +181,8 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	struct dmab__tally n = {0};
 
 	dmab__batch_init(&b);
-	dmab__entry_sync(&b, dev, &e, dmab__rule(DMAB__CALL_UNMAP, dir, attrs, dev->coherent), &n);
+	dmab__entry_for_cpu(&b, dev, &e, dmab__rule(DMAB__CALL_UNMAP, dir, attrs, dev->coherent),
+			    &n);
 	(void)dmab__batch_finish(&b);
 	release_entry(dev, NULL, &e);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
@@ -217,16 +219,19 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__hold h;
 	struct dmab__entry tmp;
 	struct dmab__tally n = {0};
+	uint64_t bounced = 0;
 
 	dmab__facts_get(&f, dev, nents);
+	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
+
 	dmab__hold_init(&h, dev->bounce_pools);
 	for (int i = 0; i < nents; i++) {
-		struct dmab__entry *e = dmab__facts_at(&f, nents, i, &tmp);
+		struct dmab__entry *e = dmab__facts_at(fu, i, &tmp);
 
 		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, e, what, i);
 		if (err) {
 			while (i-- > 0) {
-				e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
+				e = dmab__fact(fu, dev, sg, i, true, &tmp, what);
 				if (e)
 					release_entry(dev, &h, e);
 			}
@@ -236,9 +241,10 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		}
 		sg[i].dma_addr = e->bus;
 		sg[i].dma_len = sg[i].len;
-		n.mappings += e->pool != NULL;
+		bounced += e->pool != NULL;
 	}
 	dmab__hold_release(&h);
+	n.mappings = bounced;
 
 	struct dmab__batch b;
 	struct dmab__rule r = dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent);
@@ -248,10 +254,10 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	bool work = dmab__rule_work(r, n.mappings > 0);
 
 	for (int i = 0; i < nents && work; i++) {
-		struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
+		struct dmab__entry *e = dmab__fact(fu, dev, sg, i, true, &tmp, what);
 
 		if (e)
-			dmab__entry_sync(&b, dev, e, r, &n);
+			dmab__entry_for_device(&b, dev, e, r, &n);
 	}
 	(void)dmab__batch_finish(&b);
 	dmab__facts_put(&f, dev);
@@ -272,8 +278,10 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	size_t copies = 0;
 
 	dmab__facts_get(&f, dev, nents);
+	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
+
 	for (int i = 0; i < nents; i++) {
-		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(&f, nents, i, &tmp), what, i);
+		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(fu, i, &tmp), what, i);
 		if (err < 0) {
 			dmab__facts_put(&f, dev);
 			return err;
@@ -299,10 +307,10 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	bool work = dmab__rule_work(r, copies > 0);
 
 	for (int i = 0; i < nents && work; i++) {
-		struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
+		struct dmab__entry *e = dmab__fact(fu, dev, sg, i, true, &tmp, what);
 
 		if (e)
-			dmab__entry_sync(&b, dev, e, r, &n);
+			dmab__entry_for_cpu(&b, dev, e, r, &n);
 	}
 	(void)dmab__batch_finish(&b);
 	dmab__batch_unlend(&b, dev);
@@ -313,7 +321,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 
 		dmab__hold_init(&h, dev->bounce_pools);
 		for (int i = 0; i < nents; i++) {
-			struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, true, &tmp, what);
+			struct dmab__entry *e = dmab__fact(fu, dev, sg, i, true, &tmp, what);
 
 			if (e)
 				release_entry(dev, &h, e);

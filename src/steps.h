@@ -20,8 +20,8 @@
  * a bounced range not exactly one mapping (@whole) or past its end. @index
  * is the entry's, for the message; -1 for a single range.
  */
-static inline int dmab__find(struct dmab_device *dev, dmab_addr_t bus, size_t len, bool whole,
-			     struct dmab__entry *e, const char *what, int index)
+DMAB__HOT int dmab__find(struct dmab_device *dev, dmab_addr_t bus, size_t len, bool whole,
+			 struct dmab__entry *e, const char *what, int index)
 {
 	if (dev->bounce_pools) {
 		int r = dmab__bounce_find(dev, bus, len, whole, e, what);
@@ -46,8 +46,8 @@ static inline int dmab__find(struct dmab_device *dev, dmab_addr_t bus, size_t le
 }
 
 /* dmab__find() for an sg entry; an empty entry is used in place, unlooked-up. */
-static inline int dmab__find_sg(struct dmab_device *dev, const struct dmab_sg *sg, bool whole,
-				struct dmab__entry *e, const char *what, int index)
+DMAB__HOT int dmab__find_sg(struct dmab_device *dev, const struct dmab_sg *sg, bool whole,
+			    struct dmab__entry *e, const char *what, int index)
 {
 	if (sg->dma_len)
 		return dmab__find(dev, sg->dma_addr, sg->dma_len, whole, e, what, index);
@@ -64,42 +64,54 @@ static inline int dmab__find_sg(struct dmab_device *dev, const struct dmab_sg *s
  * again into *@tmp. NULL if it is gone (a list that named one bounce
  * mapping twice, after the first was freed).
  */
-static inline struct dmab__entry *dmab__fact(struct dmab__facts *f, int nents,
-					     struct dmab_device *dev, const struct dmab_sg *sg,
-					     int i, bool whole, struct dmab__entry *tmp,
-					     const char *what)
+DMAB__HOT struct dmab__entry *dmab__fact(struct dmab__facts_use u, struct dmab_device *dev,
+					 const struct dmab_sg *sg, int i, bool whole,
+					 struct dmab__entry *tmp, const char *what)
 {
-	if (f->plain) {
+	if (u.plain) {
 		tmp->cpu = (void *)(uintptr_t)sg[i].dma_addr;
 		tmp->bus = sg[i].dma_addr;
 		tmp->len = sg[i].dma_len;
 		tmp->pool = NULL;
 		return tmp;
 	}
-	if (nents <= f->cap)
-		return &f->v[i];
+	if (u.keep)
+		return &u.keep[i];
 	return dmab__find_sg(dev, &sg[i], whole, tmp, what, i) < 0 ? NULL : tmp;
 }
 
 /*
- * One entry's part of a call with rule @r: a bounced entry copied in, the
- * lines cleaned or invalidated, a bounced entry's copy back deferred until
- * after the completion.
+ * One entry's part of a call with rule @r, before the device (map,
+ * sync_for_device: the rule's copy in and clean) or after it (unmap,
+ * sync_for_cpu: its invalidation and copy back, deferred until after the
+ * completion). Two steps, not one, so that each loop tests only the half of
+ * the rule its side of the transfer has (rules.h: a call before the device
+ * never invalidates or copies back, one after it never cleans or copies in).
  */
-static inline void dmab__entry_sync(struct dmab__batch *b, struct dmab_device *dev,
-				    const struct dmab__entry *e, struct dmab__rule r,
-				    struct dmab__tally *n)
+DMAB__HOT void dmab__entry_for_device(struct dmab__batch *b, struct dmab_device *dev,
+				      const struct dmab__entry *e, struct dmab__rule r,
+				      struct dmab__tally *n)
 {
-	bool out = e->pool && r.copy_out;
-
 	if (e->pool && r.copy_in)
 		dmab__bounce_copy_in(dev, e, n);
-	if (!e->len || (!r.clean && !r.inval && !out))
+	if (!r.clean || !e->len)
 		return;
 	int part = dmab__batch_enter(b, dev);
 
-	if (r.clean)
-		dmab__batch_range(b, part, DMAB__CLEAN, (uintptr_t)e->cpu, e->len);
+	dmab__batch_range(b, part, DMAB__CLEAN, (uintptr_t)e->cpu, e->len);
+	dmab__batch_leave(b, part);
+}
+
+DMAB__HOT void dmab__entry_for_cpu(struct dmab__batch *b, struct dmab_device *dev,
+				   const struct dmab__entry *e, struct dmab__rule r,
+				   struct dmab__tally *n)
+{
+	bool out = e->pool && r.copy_out;
+
+	if ((!r.inval && !out) || !e->len)
+		return;
+	int part = dmab__batch_enter(b, dev);
+
 	if (r.inval)
 		dmab__batch_inval(b, part, (uintptr_t)e->cpu, e->len);
 	if (out)

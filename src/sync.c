@@ -26,7 +26,12 @@ static int batch_sync(struct dmab__batch *b, struct dmab_device *dev, dmab_addr_
 		return bounced;
 	struct dmab__tally n = {0};
 
-	dmab__entry_sync(b, dev, &e, dmab__rule(call_of(for_device), dir, 0, dev->coherent), &n);
+	struct dmab__rule r = dmab__rule(call_of(for_device), dir, 0, dev->coherent);
+
+	if (for_device)
+		dmab__entry_for_device(b, dev, &e, r, &n);
+	else
+		dmab__entry_for_cpu(b, dev, &e, r, &n);
 	if (bounced)
 		dmab__bounce_account(dev, &n);
 	return 0;
@@ -91,9 +96,11 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	size_t copies = 0;
 
 	dmab__facts_get(&f, dev, nents);
+	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
+
 	for (int i = 0; i < nents; i++) {
 		int bounced =
-		    dmab__find_sg(dev, &sg[i], false, dmab__facts_at(&f, nents, i, &tmp), what, -1);
+		    dmab__find_sg(dev, &sg[i], false, dmab__facts_at(fu, i, &tmp), what, -1);
 
 		if (bounced < 0) {
 			dmab__facts_put(&f, dev);
@@ -111,10 +118,12 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	if (r.copy_out)
 		dmab__batch_lend(&b, dev, copies);
 	for (int i = 0; i < nents; i++) {
-		struct dmab__entry *e = dmab__fact(&f, nents, dev, sg, i, false, &tmp, what);
+		struct dmab__entry *e = dmab__fact(fu, dev, sg, i, false, &tmp, what);
 
-		if (e)
-			dmab__entry_sync(&b, dev, e, r, &n);
+		if (e && for_device)
+			dmab__entry_for_device(&b, dev, e, r, &n);
+		else if (e)
+			dmab__entry_for_cpu(&b, dev, e, r, &n);
 	}
 	(void)dmab__batch_finish(&b);
 	dmab__batch_unlend(&b, dev);
