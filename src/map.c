@@ -116,7 +116,7 @@ static void add_live(struct dmab_device *dev, uint64_t entries)
  * made at the end, where they overlap the write-backs still in flight
  * rather than come before their issue.
  */
-static void count_call(struct dmab_device *dev, enum dmab__ctr call, const struct dmab__tally *n)
+DMAB__HOT void count_call(struct dmab_device *dev, enum dmab__ctr call, const struct dmab__tally *n)
 {
 	dmab__ctr_add(dmab__ctr_mine(&dev->c), call, 1);
 	if (n->mappings || n->to_dev || n->from_dev)

@@ -71,11 +71,12 @@ static inline struct dmab__rule dmab__rule(enum dmab__call call, enum dmab_dir d
 					   bool coherent)
 {
 	struct dmab__rule r = dmab__rules[call][dir];
+	bool skip = (attrs & DMAB_ATTR_SKIP_CPU_SYNC) != 0, none = coherent | skip;
 
-	if (coherent || (attrs & DMAB_ATTR_SKIP_CPU_SYNC))
-		r.clean = r.inval = false;
-	if (attrs & DMAB_ATTR_SKIP_CPU_SYNC)
-		r.copy_out = false;
+	/* Branch-free: every map and unmap asks once. */
+	r.clean &= !none;
+	r.inval &= !none;
+	r.copy_out &= !skip;
 	return r;
 }
 
