@@ -281,7 +281,9 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
 
 	for (int i = 0; i < nents; i++) {
-		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(fu, i, &tmp), what, i);
+		struct dmab__entry one;
+
+		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(fu, i, &one), what, i);
 		if (err < 0) {
 			dmab__facts_put(&f, dev);
 			return err;

@@ -24,8 +24,13 @@ DMAB__HOT int dmab__find(struct dmab_device *dev, dmab_addr_t bus, size_t len, b
 			 struct dmab__entry *e, const char *what, int index)
 {
 	if (dev->bounce_pools) {
-		int r = dmab__bounce_find(dev, bus, len, whole, e, what);
+		/* Into a copy, so that *@e's address stays in the inlined steps
+		 * and a caller's loop-local entry can live in registers. */
+		struct dmab__entry found;
+		int r = dmab__bounce_find(dev, bus, len, whole, &found, what);
 
+		if (r > 0)
+			*e = found;
 		if (r)
 			return r;
 	}

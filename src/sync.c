@@ -99,8 +99,9 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
 
 	for (int i = 0; i < nents; i++) {
+		struct dmab__entry one;
 		int bounced =
-		    dmab__find_sg(dev, &sg[i], false, dmab__facts_at(fu, i, &tmp), what, -1);
+		    dmab__find_sg(dev, &sg[i], false, dmab__facts_at(fu, i, &one), what, -1);
 
 		if (bounced < 0) {
 			dmab__facts_put(&f, dev);
