@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target: input bytes decode to a simulator and one or two devices on
- * it, then to a sequence of map / CPU write / device write / device read /
- * sync / batch / unmap calls on random scatter-gather shapes and directions,
- * always a correct DMA discipline. After every step the oracle checks that
+ * it, each with a bounce policy (never, forced, a 32-bit mask, unaligned:
+ * the model's device factories, tests/model/model.h), then to a sequence of
+ * map / CPU write / device write / device read / sync / batch / unmap calls
+ * on random scatter-gather shapes and directions, always a correct DMA
+ * discipline. Each mapped entry is bounced exactly when its device's policy
+ * says, at an address in the library's pool. After every step the oracle checks that
  * the device read what the CPU handed it and that every byte the CPU owns
  * holds what it should. Any difference is a bug in the library (or the
  * simulator): the target aborts.
@@ -11,7 +14,11 @@
  * The oracle's rules are the ownership rules of the DMA API: the CPU writes
  * only bytes it owns, and never a line shared with a buffer the device may
  * write (on real hardware that dirty line would be written back over the
- * device's data; the kernel's debug layer reports such sharing).
+ * device's data; the kernel's debug layer reports such sharing). A bounced
+ * entry's device side is its slot: map fills it from the buffer whatever
+ * the attributes; sync_for_device refills it except for FROM_DEVICE (the
+ * kernel's rule), so a FROM_DEVICE slot keeps what the device (or the map)
+ * left there, and that is what the CPU gets back.
  *
  * Built with -fsanitize=fuzzer by scripts/fuzz; fuzz/replay.c feeds the
  * committed corpus through the same function in the ctest suite.
@@ -23,7 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Inputs run per bounce policy, entries bounced, and (MODEL_MASK only
+ * bounces above 4 GiB) runs whose arena was there; read by replay.c. */
+unsigned long fuzz_policy_runs[MODEL_NPOLICY], fuzz_policy_bounced[MODEL_NPOLICY];
+unsigned long fuzz_mask_high_runs;
 
 #define ARENA  8192
 #define MAXMAP 8
@@ -37,6 +51,7 @@ struct mapping {
 	enum dmab_dir dir;
 	int n;
 	struct dmab_sg sg[MAXENT];
+	bool bounced[MAXENT];
 };
 
 struct fz {
@@ -44,6 +59,7 @@ struct fz {
 	size_t n;
 	struct dmab_sim *sim;
 	struct dmab_device *dev[2];
+	enum model_policy policy[2];
 	int ndev;
 	size_t line;
 	uint8_t *a;
@@ -164,13 +180,14 @@ static void check(struct fz *f)
 			die(f, "CPU byte %zu is 0x%02x, expected 0x%02x", i, view[i], f->exp[i]);
 }
 
-/* Ownership passes; the side that receives learns the buffer's bytes. */
+/* Ownership passes; the side that receives learns the buffer's bytes (a
+ * FROM_DEVICE slot is not refilled). */
 static void hand_over(struct fz *f, struct mapping *m, bool to_device)
 {
 	for (int e = 0; e < m->n; e++) {
 		size_t off = offset(f, m->sg[e].addr), len = m->sg[e].len;
 
-		if (to_device)
+		if (to_device && !(m->bounced[e] && m->dir == DMAB_FROM_DEVICE))
 			memcpy(f->devexp + off, f->exp + off, len);
 		else if (m->dir != DMAB_TO_DEVICE)
 			memcpy(f->exp + off, f->devexp + off, len);
@@ -252,8 +269,29 @@ static void op_map(struct fz *f)
 		die(f, "map_sg of %d entries failed", m->n);
 	}
 	m->live = true;
-	for (int e = 0; e < m->n; e++)
-		memset(f->owner + offset(f, m->sg[e].addr), k, m->sg[e].len);
+	enum model_policy pol = f->policy[m->devi];
+
+	for (int e = 0; e < m->n; e++) {
+		const struct dmab_sg *sg = &m->sg[e];
+		size_t off = offset(f, sg->addr);
+
+		memset(f->owner + off, k, sg->len);
+		m->bounced[e] = model_bounces(pol, f->line, m->dir, sg->addr, sg->len);
+		if (sg->dma_len != sg->len)
+			die(f, "entry %d: dma_len %zu for %zu bytes", e, sg->dma_len, sg->len);
+		if (m->bounced[e] != (sg->dma_addr != (uintptr_t)sg->addr) ||
+		    (m->bounced[e] && !model_in_pool(f->sim, f->a, ARENA, sg->dma_addr)))
+			die(f,
+			    "entry %d (%zu bytes at %zu, dir %d) on a '%s' device: bus address "
+			    "%#llx, expected %s",
+			    e, sg->len, off, (int)m->dir, model_policy_name[pol],
+			    (unsigned long long)sg->dma_addr,
+			    m->bounced[e] ? "a bounce slot" : "the buffer's own");
+		/* map fills a slot whatever the attributes */
+		if (m->bounced[e])
+			memcpy(f->devexp + off, f->exp + off, sg->len);
+		fuzz_policy_bounced[pol] += m->bounced[e];
+	}
 	if (attrs)
 		m->dev_owned = false;
 	else
@@ -419,18 +457,20 @@ static void setup(struct fz *f)
 	ok(f, dmab_sim_create(&sc, &f->sim), "sim_create");
 	f->ndev = cfg & 8 ? 2 : 1;
 	for (int i = 0; i < f->ndev; i++) {
-		struct dmab_device_config dc = {
-		    .name = "fuzz",
-		    .numa_node = -1,
-		    .sync_mode = (cfg >> (4 + i)) & 1 ? DMAB_SYNC_PER_ENTRY : DMAB_SYNC_BATCHED,
-		    .sim = f->sim,
-		};
+		enum dmab_sync_mode mode =
+		    (cfg >> (4 + i)) & 1 ? DMAB_SYNC_PER_ENTRY : DMAB_SYNC_BATCHED;
 
-		ok(f, dmab_device_create(&dc, &f->dev[i]), "device_create");
+		/* the top bits pick the first device's policy, the second's next */
+		f->policy[i] = (enum model_policy)(((cfg >> 6) + (unsigned)i) % MODEL_NPOLICY);
+		ok(f, model_device_create(f->sim, f->policy[i], mode, &f->dev[i]), "device_create");
+		fuzz_policy_runs[f->policy[i]]++;
 	}
 	if (posix_memalign(&mem, 4096, ARENA))
 		die(f, "out of memory");
 	f->a = mem;
+	if ((uintptr_t)f->a + ARENA - 1 > UINT32_MAX)
+		for (int i = 0; i < f->ndev; i++)
+			fuzz_mask_high_runs += f->policy[i] == MODEL_MASK;
 	for (size_t i = 0; i < ARENA; i++)
 		f->a[i] = value(cfg >> 6, i);
 	memcpy(f->exp, f->a, ARENA);
@@ -452,8 +492,20 @@ static void teardown(struct fz *f)
 		die(f, "%llu changed lines were invalidated away",
 		    (unsigned long long)st.lines_discarded);
 	ok(f, dmab_sim_unregister(f->sim, f->a, ARENA), "sim_unregister");
-	for (int i = 0; i < f->ndev; i++)
+	for (int i = 0; i < f->ndev; i++) {
+		struct dmab_stats ds;
+
+		ok(f, dmab_device_stats(f->dev[i], &ds), "device_stats");
+		if (ds.bounce_slots_used || ds.live_mappings)
+			die(f, "device %d: %llu slots, %llu mappings left", i,
+			    (unsigned long long)ds.bounce_slots_used,
+			    (unsigned long long)ds.live_mappings);
 		ok(f, dmab_device_destroy(f->dev[i]), "device_destroy");
+	}
+	ok(f, dmab_sim_get_stats(f->sim, &st), "sim_stats");
+	if (st.regions || st.dev_faults)
+		die(f, "%zu regions left, %llu device faults", st.regions,
+		    (unsigned long long)st.dev_faults);
 	dmab_sim_destroy(f->sim);
 	free(f->a);
 }

@@ -3,7 +3,9 @@
  * Runs fuzz_dma.c's target over every file of the directories given, in
  * name order, so that the committed corpus is replayed by ctest with any
  * compiler (libFuzzer needs clang). Exits non-zero if a directory cannot be
- * read or holds no input; a failing input aborts inside the target.
+ * read or holds no input, or if the inputs leave a bounce policy unrun or
+ * (where it can bounce) never bouncing; a failing input aborts inside the
+ * target.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -11,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+extern unsigned long fuzz_policy_runs[MODEL_NPOLICY], fuzz_policy_bounced[MODEL_NPOLICY];
+extern unsigned long fuzz_mask_high_runs;
 
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
@@ -78,5 +84,19 @@ int main(int argc, char **argv)
 		free(names);
 	}
 	printf("replayed %u inputs\n", inputs);
-	return inputs ? 0 : 1;
+	int bad = !inputs;
+
+	for (int p = 0; p < MODEL_NPOLICY; p++) {
+		bool must_bounce = p == MODEL_FORCE || p == MODEL_UNALIGNED ||
+				   (p == MODEL_MASK && fuzz_mask_high_runs);
+
+		printf("  %-9s devices %lu, bounced entries %lu\n", model_policy_name[p],
+		       fuzz_policy_runs[p], fuzz_policy_bounced[p]);
+		if (!fuzz_policy_runs[p] || (must_bounce && !fuzz_policy_bounced[p])) {
+			printf("  the corpus does not cover the '%s' policy\n",
+			       model_policy_name[p]);
+			bad = 1;
+		}
+	}
+	return bad;
 }

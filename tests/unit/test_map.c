@@ -348,7 +348,7 @@ static void test_bad_input(void **state)
 }
 
 /* With bouncing off, a buffer beyond the DMA mask is refused, and a list
- * with one such entry maps nothing (test_swiotlb.c covers bouncing it). */
+ * with one such entry maps nothing (test_bounce_policy.c covers bouncing it). */
 static void test_dma_mask(void **state)
 {
 	(void)state;

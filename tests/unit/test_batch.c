@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "helpers.h"
-#include "../src/batch.h"
+#include "seam.h"
 
 /* Buffers of one device in one batch: one completion at commit, none before. */
 static void test_one_completion_at_commit(void **state)
@@ -95,22 +95,22 @@ static void test_clean_invalidate_takes_over(void **state)
 	struct dmab_batch b;
 
 	dmab_batch_init(&b);
-	int p = dmab__batch_enter(dmab__batch_of(&b), dev);
+	int p = seam_batch_enter(&b, dev);
 
-	dmab__batch_range(dmab__batch_of(&b), p, DMAB__CLEAN, (uintptr_t)buf, 256);
-	dmab__batch_range(dmab__batch_of(&b), p, DMAB__CLEAN_INVAL, (uintptr_t)buf + 192, 128);
-	dmab__batch_range(dmab__batch_of(&b), p, DMAB__INVAL, (uintptr_t)buf + 256, 256);
-	dmab__batch_range(dmab__batch_of(&b), p, DMAB__CLEAN_INVAL, (uintptr_t)buf + 448, 64);
-	dmab__batch_leave(dmab__batch_of(&b), p);
+	seam_batch_range(&b, p, T_CLEAN, (uintptr_t)buf, 256);
+	seam_batch_range(&b, p, T_CIVAC, (uintptr_t)buf + 192, 128);
+	seam_batch_range(&b, p, T_INVAL, (uintptr_t)buf + 256, 256);
+	seam_batch_range(&b, p, T_CIVAC, (uintptr_t)buf + 448, 64);
+	seam_batch_leave(&b, p);
 	assert_int_equal(dmab_batch_commit(&b), 1);
 	EXPECT(dev, buf, {T_CLEAN, 0, 192}, {T_CIVAC, 192, 128}, {T_INVAL, 320, 128},
 	       {T_CIVAC, 448, 64}, {T_DONE, 0, 0});
 	/* an invalidate wholly inside an open clean+invalidate adds nothing */
 	dmab_batch_init(&b);
-	p = dmab__batch_enter(dmab__batch_of(&b), dev);
-	dmab__batch_range(dmab__batch_of(&b), p, DMAB__CLEAN_INVAL, (uintptr_t)buf, 256);
-	dmab__batch_range(dmab__batch_of(&b), p, DMAB__INVAL, (uintptr_t)buf + 64, 64);
-	dmab__batch_leave(dmab__batch_of(&b), p);
+	p = seam_batch_enter(&b, dev);
+	seam_batch_range(&b, p, T_CIVAC, (uintptr_t)buf, 256);
+	seam_batch_range(&b, p, T_INVAL, (uintptr_t)buf + 64, 64);
+	seam_batch_leave(&b, p);
 	assert_int_equal(dmab_batch_commit(&b), 1);
 	EXPECT(dev, buf, {T_CIVAC, 0, 256}, {T_DONE, 0, 0});
 	destroy(dev);
@@ -132,12 +132,11 @@ static void test_copies_after_completion(void **state)
 		buf[i * 64] = (uint8_t)i;
 	dmab_batch_init(&b);
 	for (int i = 0; i < n; i++) {
-		int p = dmab__batch_enter(dmab__batch_of(&b), dev);
+		int p = seam_batch_enter(&b, dev);
 
-		dmab__batch_range(dmab__batch_of(&b), p, DMAB__INVAL,
-				  (uintptr_t)buf + (size_t)i * 128, 64);
-		dmab__batch_defer_copy(dmab__batch_of(&b), p, dst + i, buf + (size_t)i * 64, 1);
-		dmab__batch_leave(dmab__batch_of(&b), p);
+		seam_batch_range(&b, p, T_INVAL, (uintptr_t)buf + (size_t)i * 128, 64);
+		seam_batch_defer_copy(&b, p, dst + i, buf + (size_t)i * 64, 1);
+		seam_batch_leave(&b, p);
 		/* nothing is copied before a completion */
 		assert_int_equal(dst[i], 0x5a);
 	}

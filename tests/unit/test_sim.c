@@ -8,9 +8,8 @@
 #include <math.h>
 #include <pthread.h>
 
-#include "test_sim_helpers.h"
-#include "../src/internal.h"
-#include "../src/simhook.h"
+#include "sim_helpers.h"
+#include "seam.h"
 
 static void test_create_args(void **state)
 {
@@ -408,24 +407,24 @@ static void test_owned_hooks(void **state)
 
 	assert_int_equal(dmab_device_create(&tcfg, &plain), 0);
 	assert_int_equal(posix_memalign((void **)&m, 4096, 8192), 0);
-	assert_int_equal(dmab__sim_register_owned(plain, m, 4096), 0);
-	assert_int_equal(dmab__sim_unregister_owned(plain, m, 4096), 0);
+	assert_int_equal(seam_owned_register(plain, m, 4096, false), 0);
+	assert_int_equal(seam_owned_unregister(plain, m, 4096), 0);
 	assert_int_equal(sim_stats_of(sim).regions, 0);
 
-	assert_int_equal(dmab__sim_register_owned(dev, m + 1, 4096), -EINVAL);
-	assert_int_equal(dmab__sim_register_owned(dev, m, 4096), 0);
-	assert_int_equal(dmab__sim_register_owned(dev, m, 4096), 0);
-	assert_int_equal(dmab__sim_register_owned_uncached(dev, m, 4096), -EEXIST);
-	assert_int_equal(dmab__sim_register_owned_uncached(dev, m + 4096 + 1, 10), 0);
+	assert_int_equal(seam_owned_register(dev, m + 1, 4096, false), -EINVAL);
+	assert_int_equal(seam_owned_register(dev, m, 4096, false), 0);
+	assert_int_equal(seam_owned_register(dev, m, 4096, false), 0);
+	assert_int_equal(seam_owned_register(dev, m, 4096, true), -EEXIST);
+	assert_int_equal(seam_owned_register(dev, m + 4096 + 1, 10, true), 0);
 	assert_int_equal(sim_stats_of(sim).regions, 2);
 	assert_int_equal(dmab_sim_dev_write(sim, bus(m + 7), &b, 1), 0);
 	assert_int_equal(dmab_sim_dev_write(sim, bus(m + 4096 + 1), &b, 1), 0);
 	assert_int_equal(m[4097], 0x5a);
-	assert_int_equal(dmab__sim_unregister_owned(dev, m, 4096), 0);
+	assert_int_equal(seam_owned_unregister(dev, m, 4096), 0);
 	assert_int_equal(sim_stats_of(sim).regions, 2);
-	assert_int_equal(dmab__sim_unregister_owned(dev, m, 4096), 0);
-	assert_int_equal(dmab__sim_unregister_owned(dev, m, 4096), -ENOENT);
-	assert_int_equal(dmab__sim_unregister_owned(dev, m + 4096 + 1, 10), 0);
+	assert_int_equal(seam_owned_unregister(dev, m, 4096), 0);
+	assert_int_equal(seam_owned_unregister(dev, m, 4096), -ENOENT);
+	assert_int_equal(seam_owned_unregister(dev, m + 4096 + 1, 10), 0);
 	assert_int_equal(sim_stats_of(sim).regions, 0);
 	assert_int_equal(dmab_device_destroy(plain), 0);
 	assert_int_equal(dmab_device_destroy(dev), 0);

@@ -8,9 +8,10 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "helpers.h"
-#include "../src/internal.h"
+#include "seam.h"
 
 #define THREADS	   4
 #define ITERATIONS 300
@@ -33,6 +34,8 @@ struct worker {
 	struct dmab_device *dev;
 	uint8_t *buf; /* 1 + SG pages, this thread's own */
 	int iterations;
+	/* If set: wait at @pause[0] half-way, go on after @pause[1]. */
+	pthread_barrier_t *pause;
 };
 
 static void iterate(struct dmab_device *dev, uint8_t *buf)
@@ -52,8 +55,13 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 
-	for (int i = 0; i < w->iterations; i++)
+	for (int i = 0; i < w->iterations; i++) {
+		if (w->pause && i == w->iterations / 2) {
+			pthread_barrier_wait(&w->pause[0]);
+			pthread_barrier_wait(&w->pause[1]);
+		}
 		iterate(w->dev, w->buf);
+	}
 	return NULL;
 }
 
@@ -73,30 +81,33 @@ static void expect_iterations(struct dmab_device *dev, uint64_t n)
 
 static size_t blocks_of(struct dmab_device *dev)
 {
-	size_t n = 0;
-
-	pthread_mutex_lock(&dev->c.lock);
-	for (struct dmab__ctr_block *b = dev->c.blocks; b; b = b->next)
-		n++;
-	pthread_mutex_unlock(&dev->c.lock);
-	return n;
+	return seam_ctr_blocks(dev);
 }
 
-/* Run @threads workers of @iterations each on @dev and join them. */
-static void run_workers(struct dmab_device *dev, int threads, int iterations)
+/* Run @threads workers of @iterations each on @dev and join them; with
+ * @pause, each stops half-way at its two barriers. */
+static void run_workers_paused(struct dmab_device *dev, int threads, int iterations,
+			       pthread_barrier_t *pause)
 {
 	struct worker w[THREADS];
 
 	assert_true(threads <= THREADS);
 	for (int i = 0; i < threads; i++) {
-		w[i] = (struct worker){
-		    .dev = dev, .buf = page_buf((1 + SG) * PAGE), .iterations = iterations};
+		w[i] = (struct worker){.dev = dev,
+				       .buf = page_buf((1 + SG) * PAGE),
+				       .iterations = iterations,
+				       .pause = pause};
 		assert_int_equal(pthread_create(&w[i].th, NULL, work, &w[i]), 0);
 	}
 	for (int i = 0; i < threads; i++) {
 		assert_int_equal(pthread_join(w[i].th, NULL), 0);
 		free(w[i].buf);
 	}
+}
+
+static void run_workers(struct dmab_device *dev, int threads, int iterations)
+{
+	run_workers_paused(dev, threads, iterations, NULL);
 }
 
 /* What each thread counted, summed exactly once they are joined; each
@@ -120,27 +131,51 @@ static void test_threads_sum_exactly(void **state)
 	destroy(dev);
 }
 
-/* Stats read while the workers count: every counter only grows. */
+/*
+ * Stats read while the workers count: every counter only grows. The reader
+ * reads all along; so that some reads surely fall while counting goes on,
+ * whatever the scheduler does, the workers also stop half-way at a barrier
+ * with the reader: there it reads exactly half the counts, then lets them
+ * go on, and keeps reading until they are joined.
+ */
 struct reader {
 	struct dmab_device *dev;
+	pthread_barrier_t *pause;
 	atomic_bool stop;
-	int reads;
+	int reads, halfway_reads;
 };
+
+static void read_once(struct reader *r, struct dmab_stats *prev)
+{
+	struct dmab_stats s;
+
+	assert_int_equal(dmab_device_stats(r->dev, &s), 0);
+	assert_true(s.maps >= prev->maps);
+	assert_true(s.unmaps >= prev->unmaps);
+	assert_true(s.lines_cleaned >= prev->lines_cleaned);
+	assert_true(s.completions >= prev->completions);
+	*prev = s;
+	r->reads++;
+}
 
 static void *read_stats(void *arg)
 {
 	struct reader *r = arg;
-	struct dmab_stats prev = {0}, s;
+	struct dmab_stats prev = {0};
 
-	while (!atomic_load(&r->stop)) {
-		assert_int_equal(dmab_device_stats(r->dev, &s), 0);
-		assert_true(s.maps >= prev.maps);
-		assert_true(s.unmaps >= prev.unmaps);
-		assert_true(s.lines_cleaned >= prev.lines_cleaned);
-		assert_true(s.completions >= prev.completions);
-		prev = s;
-		r->reads++;
+	read_once(r, &prev);
+	pthread_barrier_wait(&r->pause[0]);
+	/* every worker is parked half-way: the counts are exactly that */
+	for (int i = 0; i < 3; i++) {
+		read_once(r, &prev);
+		assert_int_equal(prev.maps, (uint64_t)THREADS * (ITERATIONS / 2) * ITER_MAPS);
+		assert_int_equal(prev.completions,
+				 (uint64_t)THREADS * (ITERATIONS / 2) * ITER_COMPLETES);
+		r->halfway_reads++;
 	}
+	pthread_barrier_wait(&r->pause[1]);
+	while (!atomic_load(&r->stop))
+		read_once(r, &prev);
 	return NULL;
 }
 
@@ -148,16 +183,22 @@ static void test_stats_while_counting(void **state)
 {
 	(void)state;
 	struct dmab_device *dev = trace_dev(false, DMAB_SYNC_BATCHED, 64);
-	struct reader r = {.dev = dev};
+	pthread_barrier_t pause[2];
+	struct reader r = {.dev = dev, .pause = pause};
 	pthread_t th;
 
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_barrier_init(&pause[i], NULL, THREADS + 1), 0);
 	atomic_init(&r.stop, false);
 	assert_int_equal(pthread_create(&th, NULL, read_stats, &r), 0);
-	run_workers(dev, THREADS, ITERATIONS);
+	run_workers_paused(dev, THREADS, ITERATIONS, pause);
 	atomic_store(&r.stop, true);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(r.reads > 0);
+	assert_int_equal(r.halfway_reads, 3);
 	expect_iterations(dev, THREADS * ITERATIONS);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_barrier_destroy(&pause[i]), 0);
 	destroy(dev);
 }
 
@@ -172,7 +213,7 @@ static void test_new_device_starts_at_zero(void **state)
 	uint8_t *buf = page_buf((1 + SG) * PAGE);
 	struct dmab_device *old = trace_dev(false, DMAB_SYNC_BATCHED, 64);
 	uintptr_t old_addr = (uintptr_t)old;
-	uint64_t old_id = old->c.id;
+	uint64_t old_id = seam_ctr_id(old);
 
 	for (int i = 0; i < 3; i++)
 		iterate(old, buf);
@@ -186,7 +227,7 @@ static void test_new_device_starts_at_zero(void **state)
 	 * freed block through the thread's cache would be reported. */
 	print_message("new device %s the old one's address\n",
 		      (uintptr_t)dev == old_addr ? "at" : "not at");
-	assert_true(dev->c.id != old_id);
+	assert_true(seam_ctr_id(dev) != old_id);
 	expect_iterations(dev, 0);
 	iterate(dev, buf);
 	expect_iterations(dev, 1);
@@ -203,21 +244,23 @@ static void test_new_device_starts_at_zero(void **state)
 static void test_more_devices_than_cache(void **state)
 {
 	(void)state;
-	enum { N = DMAB__CTR_CACHE + 3, ROUNDS = 4 };
-	struct dmab_device *dev[N];
+	enum { ROUNDS = 4 };
+	const size_t n = seam_ctr_cache_size() + 3;
+	struct dmab_device **dev = calloc(n, sizeof(*dev));
 	uint8_t *buf = page_buf((1 + SG) * PAGE);
 
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < (int)n; i++)
 		dev[i] = trace_dev(false, DMAB_SYNC_BATCHED, 64);
 	for (int r = 0; r < ROUNDS; r++)
-		for (int i = 0; i < N; i++)
+		for (int i = 0; i < (int)n; i++)
 			for (int k = 0; k <= i; k++)
 				iterate(dev[i], buf);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < (int)n; i++) {
 		expect_iterations(dev[i], (uint64_t)ROUNDS * (i + 1));
 		assert_int_equal(blocks_of(dev[i]), 1);
 		destroy(dev[i]);
 	}
+	free(dev);
 	free(buf);
 }
 
@@ -259,15 +302,6 @@ static void test_batch_of_devices(void **state)
 	destroy(b);
 }
 
-/* The allocation seam: no memory for a block. */
-static void *no_memory(size_t align, size_t size)
-{
-	(void)align;
-	(void)size;
-	errno = ENOMEM;
-	return NULL;
-}
-
 /*
  * Threads that cannot get a block count in the device's shared block, with
  * locked adds, and lose nothing: the calls still succeed and the sums are
@@ -284,22 +318,21 @@ static void test_no_memory_for_a_block(void **state)
 	assert_int_equal(blocks_of(dev), 1);
 	/* ... the workers cannot: set before they start, restored after they
 	 * are joined, so no thread reads it while it changes. */
-	dmab__ctr_alloc = no_memory;
+	seam_ctr_fail_alloc(true);
 	run_workers(dev, THREADS, ITERATIONS);
-	dmab__ctr_alloc = aligned_alloc;
+	seam_ctr_fail_alloc(false);
 	assert_int_equal(blocks_of(dev), 1);
-	assert_int_equal(atomic_load(&dev->c.shared.v[DMAB__CTR_MAPS]),
-			 (uint64_t)THREADS * ITERATIONS * ITER_MAPS);
+	assert_int_equal(seam_ctr_shared_maps(dev), (uint64_t)THREADS * ITERATIONS * ITER_MAPS);
 	expect_iterations(dev, 1 + THREADS * ITERATIONS);
 
 	/* A new device from a thread whose allocation fails: it keeps using
 	 * the shared block while that stays in its cache. */
 	struct dmab_device *other = trace_dev(false, DMAB_SYNC_BATCHED, 64);
 
-	dmab__ctr_alloc = no_memory;
+	seam_ctr_fail_alloc(true);
 	iterate(other, buf);
 	iterate(other, buf);
-	dmab__ctr_alloc = aligned_alloc;
+	seam_ctr_fail_alloc(false);
 	expect_iterations(other, 2);
 	assert_int_equal(blocks_of(other), 0);
 	free(buf);

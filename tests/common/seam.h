@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The only ways a test reaches inside the library. Everything else goes
+ * through include/dmabatch.h, dmabatch/sim.h, dmabatch/trace.h and
+ * dmab_device_stats(). Nothing here names an internal type: when the
+ * internals move, only seam.c changes.
+ */
+#ifndef DMAB_TEST_SEAM_H
+#define DMAB_TEST_SEAM_H
+
+#include <dmabatch.h>
+#include <dmabatch/trace.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The batch engine, driven below the public calls: enter a device's part,
+ * add a range with an op (DMAB_TRACE_CLEAN, _INVAL or _CLEAN_INVAL), defer
+ * a copy to after the completion, leave the part. */
+int seam_batch_enter(struct dmab_batch *b, struct dmab_device *dev);
+void seam_batch_range(struct dmab_batch *b, int part, enum dmab_trace_op op, uintptr_t start,
+		      size_t len);
+void seam_batch_defer_copy(struct dmab_batch *b, int part, void *dst, const void *src, size_t len);
+void seam_batch_leave(struct dmab_batch *b, int part);
+
+/* The per-thread counters: how many per-thread blocks the device has, its
+ * never-reused id, the maps counted in its shared block, how many devices a
+ * thread's cache holds, and making block allocation fail (or not). */
+size_t seam_ctr_blocks(struct dmab_device *dev);
+uint64_t seam_ctr_id(const struct dmab_device *dev);
+uint64_t seam_ctr_shared_maps(struct dmab_device *dev);
+size_t seam_ctr_cache_size(void);
+void seam_ctr_fail_alloc(bool fail);
+
+/* The backend hook for memory the library owns (the bounce pools): register
+ * it with the device's simulator, cached or not, and unregister it. */
+int seam_owned_register(struct dmab_device *dev, void *base, size_t len, bool uncached);
+int seam_owned_unregister(struct dmab_device *dev, void *base, size_t len);
+
+/* The number of areas (locks) the device's bounce pools are cut into; 0 for
+ * a device that cannot bounce. */
+unsigned seam_bounce_areas(const struct dmab_device *dev);
+
+#endif
