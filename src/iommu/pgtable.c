@@ -53,18 +53,27 @@ int dmab__iopt_node_new(struct dmab__iopt *t, int lvl, struct dmab__iopt_node **
 				  (unsigned long long)addr);
 	}
 	n->addr = addr;
-	t->c.table_pages++;
-	if (t->c.table_pages > t->c.table_pages_peak)
-		t->c.table_pages_peak = t->c.table_pages;
 	*out = n;
 	return 0;
 }
 
-void dmab__iopt_node_free(struct dmab__iopt *t, struct dmab__iopt_node *n)
+void dmab__iopt_node_drop(struct dmab__iopt *t, struct dmab__iopt_node *n)
 {
 	t->pages.free(t->pages.ctx, n->pte);
 	free(n->child);
 	free(n);
+}
+
+void dmab__iopt_node_linked(struct dmab__iopt *t)
+{
+	t->c.table_pages++;
+	if (t->c.table_pages > t->c.table_pages_peak)
+		t->c.table_pages_peak = t->c.table_pages;
+}
+
+void dmab__iopt_node_free(struct dmab__iopt *t, struct dmab__iopt_node *n)
+{
+	dmab__iopt_node_drop(t, n);
 	t->c.table_pages--;
 	t->c.tables_freed++;
 }
@@ -121,6 +130,7 @@ int dmab__iopt_create(const struct dmab__iopt_config *cfg, struct dmab__iopt **o
 		free(t);
 		return err;
 	}
+	dmab__iopt_node_linked(t);
 	/* The walker may read the empty root as soon as its address is out. */
 	if (t->walk != DMAB__IOPT_COHERENT)
 		dmab__iopt_clean(t, t->root->pte, DMAB__IOPT_GRANULE, &t->c.table_lines);
@@ -137,7 +147,7 @@ void dmab__iopt_destroy(struct dmab__iopt *t)
 			struct dmab__iopt_node *n = t->stash[l];
 
 			t->stash[l] = n->next;
-			dmab__iopt_node_free(t, n);
+			dmab__iopt_node_drop(t, n);
 		}
 	free_tree(t, t->root, 0);
 	free(t);

@@ -47,7 +47,10 @@ struct dmab__iopt {
 
 /* pgtable.c */
 int dmab__iopt_node_new(struct dmab__iopt *t, int lvl, struct dmab__iopt_node **out);
+/* Count a table page in once linked; free a linked one; drop an unlinked one. */
+void dmab__iopt_node_linked(struct dmab__iopt *t);
 void dmab__iopt_node_free(struct dmab__iopt *t, struct dmab__iopt_node *n);
+void dmab__iopt_node_drop(struct dmab__iopt *t, struct dmab__iopt_node *n);
 int dmab__iopt_check_range(uint64_t iova, uint64_t size, const char *what);
 
 /* pgtable_map.c, one per walker mode; pgtable_sync.c */

@@ -71,8 +71,7 @@ static void release_stash(struct dmab__iopt *t)
 			struct dmab__iopt_node *n = t->stash[l];
 
 			t->stash[l] = n->next;
-			dmab__iopt_node_free(t, n);
-			t->c.tables_freed--; /* never part of the table */
+			dmab__iopt_node_drop(t, n);
 		}
 }
 
@@ -137,6 +136,7 @@ static DMAB__ALWAYS_INLINE struct dmab__iopt_node *child(struct dmab__iopt *t,
 		dmab__iopt_clean(t, &n->pte[i], sizeof(uint64_t), &t->c.table_lines);
 	n->child[i] = c;
 	n->live++;
+	dmab__iopt_node_linked(t);
 	return c;
 }
 
