@@ -76,7 +76,9 @@ void dmab__iova_destroy(struct dmab__iova_domain *d)
 
 uint64_t dmab__iova_lim_end(const struct dmab__iova_domain *d, uint64_t limit)
 {
-	uint64_t end = (limit >> DMAB__IOVA_SHIFT) + 1;
+	/* Whole pages at or below @limit: a limit inside a page excludes that page. */
+	uint64_t end =
+	    (limit >> DMAB__IOVA_SHIFT) + ((limit & (DMAB__IOVA_PAGE - 1)) == DMAB__IOVA_PAGE - 1);
 
 	return end < d->end_pfn ? end : d->end_pfn;
 }

@@ -50,7 +50,8 @@ void dmab__iova_destroy(struct dmab__iova_domain *d);
 /*
  * dmab__iova_alloc() - slow path: @size bytes at or below @limit (an
  * inclusive address, clipped to the domain's mask), the highest place that
- * fits; with @size_aligned, aligned to @size rounded up to a power of two.
+ * fits (whole pages at or below the limit); with @size_aligned, aligned to
+ * @size rounded up to a power of two.
  * Return: 0 and *@iova; -EINVAL for size 0, unaligned, or larger than the
  * space under the limit; -ENOMEM if no free range fits.
  */
