@@ -158,6 +158,14 @@ int dmab__iopt_map(struct dmab__iopt *t, uint64_t iova, uint64_t paddr, uint64_t
 int dmab__iopt_sync_map(struct dmab__iopt *t, uint64_t iova, uint64_t size);
 
 /*
+ * dmab__iopt_sync_pending() - DEFERRED tables: sync_map over the span of
+ * IOVAs whose leaves were written since the last sync that covered them all
+ * (nothing if none were).
+ * Return: 0; -EINVAL for a table that is not DEFERRED.
+ */
+int dmab__iopt_sync_pending(struct dmab__iopt *t);
+
+/*
  * dmab__iopt_unmap() - clear the entries of [iova, iova + size), gather the
  * invalidation into @g (NULL: a gather of its own, synced before return).
  * Tables left empty are unlinked and freed at the gather's sync.

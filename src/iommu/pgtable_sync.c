@@ -61,3 +61,12 @@ int dmab__iopt_sync_deferred(struct dmab__iopt *t, uint64_t iova, uint64_t size)
 	}
 	return 0;
 }
+
+int dmab__iopt_sync_pending(struct dmab__iopt *t)
+{
+	if (t->walk != DMAB__IOPT_DEFERRED)
+		return dmab__fail(-EINVAL, "iommu sync_pending: the table's walker does not defer");
+	if (!t->dirty_hi)
+		return 0;
+	return dmab__iopt_sync_deferred(t, t->dirty_lo, t->dirty_hi - t->dirty_lo);
+}

@@ -7,8 +7,9 @@
  *
  * On a non-coherent walker the cleared entries are cleaned (in both modes:
  * the walker must never refill a TLB from a stale valid entry), and every
- * clean is issued before the invalidation that depends on it. The mode test
- * here is per table, not per entry.
+ * clean is issued before the invalidation that depends on it. Unmap is not
+ * the path the coherent-walker request was about: its mode test is once per
+ * run of pages in a level-3 table, or once per 2 MiB block.
  */
 #include <errno.h>
 

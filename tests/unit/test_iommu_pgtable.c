@@ -153,6 +153,144 @@ static void many_maps_every_page(void **state)
 	fx_free(f);
 }
 
+/* Maps that cross a 1 GiB (level-1) and a 512 GiB (level-0) boundary. */
+static void across_upper_boundaries(void **state)
+{
+	struct fx *f = fx_new(DMAB__IOPT_COHERENT, 0);
+	uint64_t a = 1 * GiB - 2 * MiB - 4 * KiB, b = 512 * GiB - 4 * KiB;
+
+	(void)state;
+	assert_int_equal(
+	    dmab__iopt_map(f->t, a, 0x40000000 - 2 * MiB - 4 * KiB, 4 * MiB + 8 * KiB, RW), 0);
+	assert_mapped(f, a, 0x40000000 - 2 * MiB - 4 * KiB, 4 * MiB + 8 * KiB);
+	assert_int_equal(level_of(f, 1 * GiB - 2 * MiB), 2);
+	assert_int_equal(level_of(f, 1 * GiB), 2);
+	assert_int_equal(level_of(f, 1 * GiB + 2 * MiB), 3);
+	assert_int_equal(dmab__iopt_map(f->t, b, 0x123456000ull, 8 * KiB, RW), 0);
+	assert_mapped(f, b, 0x123456000ull, 8 * KiB);
+	assert_int_equal(dmab__iopt_root(f->t)[0] & 3, 3);
+	assert_int_equal(dmab__iopt_root(f->t)[1] & 3, 3);
+	assert_int_equal(dmab__iopt_unmap(f->t, a, 4 * MiB + 8 * KiB, NULL), 0);
+	assert_int_equal(dmab__iopt_unmap(f->t, b, 8 * KiB, NULL), 0);
+	assert_int_equal(dmab__iopt_counters(f->t)->table_pages, 1);
+	assert_int_equal(dmab__iopt_root(f->t)[0], 0);
+	assert_int_equal(dmab__iopt_root(f->t)[1], 0);
+	fx_free(f);
+}
+
+/*
+ * Random maps and unmaps over 64 MiB against a model of every page (its
+ * physical address and the leaf it belongs to): each call's result is the
+ * model's, and every page translates as the model says.
+ */
+#define MODEL_PAGES 16384
+struct model {
+	uint64_t pa[MODEL_PAGES];   /* 0: unmapped */
+	uint32_t leaf[MODEL_PAGES]; /* first page of the leaf */
+	uint32_t span[MODEL_PAGES]; /* pages in the leaf: 1 or 512 */
+};
+
+static int model_map(struct model *m, uint32_t p, uint32_t n, uint64_t pa)
+{
+	for (uint32_t i = p; i < p + n; i++)
+		if (m->pa[i])
+			return -EEXIST;
+	for (uint32_t i = p; i < p + n;) {
+		uint64_t ppa = pa + (uint64_t)(i - p) * 4 * KiB;
+		bool block = i % 512 == 0 && p + n - i >= 512 && ppa % (2 * MiB) == 0;
+		uint32_t k = block ? 512 : 1;
+
+		for (uint32_t j = 0; j < k; j++) {
+			m->pa[i + j] = ppa + j * 4 * KiB;
+			m->leaf[i + j] = i;
+			m->span[i + j] = k;
+		}
+		i += k;
+	}
+	return 0;
+}
+
+static int model_unmap(struct model *m, uint32_t p, uint32_t n)
+{
+	for (uint32_t i = p; i < p + n; i++)
+		if (!m->pa[i] || m->leaf[i] < p || m->leaf[i] + m->span[i] > p + n)
+			return -EINVAL;
+	for (uint32_t i = p; i < p + n; i++)
+		m->pa[i] = 0;
+	return 0;
+}
+
+static void random_against_model(void **state)
+{
+	static struct model m;
+	struct fx *f = fx_new(DMAB__IOPT_DEFERRED, 64);
+	unsigned seed = 777, ok[2] = {0, 0}, refused[2] = {0, 0}, nlive = 0;
+	static uint32_t live_p[4096], live_n[4096];
+	uint64_t mapped = 0;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (int step = 0; step < 3000; step++) {
+		uint32_t p, n;
+		int want, got;
+
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 16) % 4 == 0 ? 512 * (1 + (seed >> 20) % 3) : 1 + (seed >> 12) % 64;
+		seed = seed * 1103515245u + 12345u;
+		p = (seed >> 8) % (MODEL_PAGES - n);
+		if ((seed & 3) == 0)
+			p &= ~511u;
+		if ((seed >> 4) & 1) {
+			uint64_t pa =
+			    0x100000000ull + (uint64_t)p * 4 * KiB + (seed & 8 ? 4 * KiB : 0);
+
+			want = model_map(&m, p, n, pa);
+			got = dmab__iopt_map(f->t, (uint64_t)p * 4 * KiB, pa, (uint64_t)n * 4 * KiB,
+					     RW);
+			if (!want && nlive < 4096) {
+				live_p[nlive] = p;
+				live_n[nlive++] = n;
+			}
+		} else {
+			if (nlive && (seed >> 6) % 2) { /* often exactly an earlier map */
+				unsigned k = (seed >> 9) % nlive;
+
+				p = live_p[k];
+				n = live_n[k];
+				live_p[k] = live_p[--nlive];
+				live_n[k] = live_n[nlive];
+			}
+			want = model_unmap(&m, p, n);
+			got = dmab__iopt_unmap(f->t, (uint64_t)p * 4 * KiB, (uint64_t)n * 4 * KiB,
+					       NULL);
+		}
+		assert_int_equal(got, want);
+		(got ? refused : ok)[(seed >> 4) & 1]++;
+		if (step % 250 == 0 || step == 2999) {
+			mapped = 0;
+			for (uint32_t i = 0; i < MODEL_PAGES; i++) {
+				uint64_t pa = 0;
+				int r = dmab__iopt_iova_to_phys(f->t, (uint64_t)i * 4 * KiB, &pa);
+
+				assert_int_equal(r, m.pa[i] ? 0 : -EFAULT);
+				assert_int_equal(pa, m.pa[i]);
+				if (m.pa[i] && m.leaf[i] == i)
+					mapped++;
+				if (m.pa[i])
+					assert_int_equal(level_of(f, (uint64_t)i * 4 * KiB),
+							 m.span[i] == 512 ? 2 : 3);
+			}
+			assert_int_equal(dmab__iopt_counters(f->t)->mapped_pages, mapped);
+		}
+	}
+	print_message("maps %u ok %u refused, unmaps %u ok %u refused\n", ok[1], refused[1], ok[0],
+		      refused[0]);
+	/* Both outcomes of both calls, often: the comparison is not vacuous. */
+	for (int k = 0; k < 2; k++)
+		assert_true(ok[k] >= 100 && refused[k] >= 100);
+	fx_free(f);
+}
+
 struct prot_case {
 	int prot;
 	unsigned attrindx, ap, sh;
@@ -345,6 +483,8 @@ int main(void)
 	    cmocka_unit_test(no_block_when_misaligned),
 	    cmocka_unit_test(top_and_bottom_of_the_space),
 	    cmocka_unit_test(many_maps_every_page),
+	    cmocka_unit_test(across_upper_boundaries),
+	    cmocka_unit_test(random_against_model),
 	    cmocka_unit_test(descriptor_bits),
 	    cmocka_unit_test(bad_input_changes_nothing),
 	    cmocka_unit_test(out_of_table_pages),

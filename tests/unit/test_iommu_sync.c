@@ -233,6 +233,35 @@ static void deferred_runs_and_holes(void **state)
 	fx_free(f);
 }
 
+/* The recorded span: two maps far apart, one sync of what was written, then nothing left. */
+static void deferred_pending_span(void **state)
+{
+	struct fx *f = fx_new(DMAB__IOPT_DEFERRED, 64);
+	uint64_t root = dmab__iopt_root_addr(f->t);
+
+	(void)state;
+	assert_int_equal(dmab__iopt_sync_pending(f->t), 0); /* nothing written yet */
+	assert_int_equal(dmab__iopt_map(f->t, 6 * MiB + 8 * KiB, 0x1000, 8 * KiB, RW), 0);
+	assert_int_equal(dmab__iopt_map(f->t, 1 * MiB, 0x9000, 4 * KiB, RW), 0);
+	assert_int_equal(dmab__iopt_counters(f->t)->deferred_ptes, 3);
+	f->rec.n = 0;
+	assert_int_equal(dmab__iopt_sync_pending(f->t), 0);
+	assert_int_equal(f->rec.n, 2);
+	assert_int_equal(f->rec.ev[0].addr, leaf_addr(&f->pool, root, 1 * MiB));
+	assert_int_equal(f->rec.ev[0].len, 8);
+	assert_int_equal(f->rec.ev[1].addr, leaf_addr(&f->pool, root, 6 * MiB + 8 * KiB));
+	assert_int_equal(f->rec.ev[1].len, 16);
+	assert_int_equal(dmab__iopt_counters(f->t)->deferred_ptes, 0);
+	f->rec.n = 0;
+	assert_int_equal(dmab__iopt_sync_pending(f->t), 0);
+	assert_int_equal(f->rec.n, 0);
+	fx_free(f);
+	f = fx_new(DMAB__IOPT_PER_PTE, 64);
+	assert_int_equal(dmab__iopt_sync_pending(f->t), -EINVAL);
+	assert_null(dmab__iopt_ops(f->t)->sync_map);
+	fx_free(f);
+}
+
 /* Blocks are leaves at level 2: one run there, one in the level-3 table after them. */
 static void deferred_blocks_and_pages(void **state)
 {
@@ -308,6 +337,7 @@ int main(void)
 	    cmocka_unit_test(deferred_cleans_each_line_once),
 	    cmocka_unit_test(deferred_runs_and_holes),
 	    cmocka_unit_test(deferred_blocks_and_pages),
+	    cmocka_unit_test(deferred_pending_span),
 	    cmocka_unit_test(per_pte_run_per_table),
 	    cmocka_unit_test(unmap_cleans_before_flush),
 	};
