@@ -266,6 +266,8 @@ static void random_against_model(void **state)
 		}
 		assert_int_equal(got, want);
 		(got ? refused : ok)[(seed >> 4) & 1]++;
+		/* Map reserved exactly what it linked; unmap freed what emptied. */
+		assert_int_equal(f->pool.live, dmab__iopt_counters(f->t)->table_pages);
 		if (step % 250 == 0 || step == 2999) {
 			mapped = 0;
 			for (uint32_t i = 0; i < MODEL_PAGES; i++) {
