@@ -14,8 +14,9 @@
  * caller holds the lock.
  *
  * A map_sg on a non-coherent walker, in outline:
- *	iova = dmab__iova_alloc_fast(dom, total, dev->mask)
- *	for each merged segment: ops->map(t, iova + off, paddr, len, prot)
+ *	dmab__iova_alloc_fast(dom, total, dev->mask, &iova)
+ *	ops = dmab__iopt_ops(t)                     -- once per device
+ *	for each entry: ops->map(t, iova + off, paddr, len, prot)
  *	if (ops->sync_map) ops->sync_map(t, iova, total)   -- DEFERRED only
  *	complete the batch (data cleans and PTE cleans, one barrier)
  * and its unmap: dmab__iopt_unmap(t, iova, total, &g); complete the batch;
