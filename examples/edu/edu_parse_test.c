@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The parts of the edu driver that read what the kernel hands back: the
+ * VFIO_IOMMU_GET_INFO capability chain and /proc/self/pagemap entries, fed
+ * crafted buffers and a fake pagemap file.
+ */
+#define _GNU_SOURCE /* pwrite */
+
+#include "edu.h"
+
+#include <errno.h>
+#include <linux/vfio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* An info block with the fixed part followed by up to a few capabilities. */
+struct info_buf {
+	union {
+		struct vfio_iommu_type1_info fixed;
+		uint8_t bytes[512];
+	};
+	size_t len;
+};
+
+static void info_init(struct info_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->fixed.argsz = sizeof(b->fixed);
+	b->fixed.flags = VFIO_IOMMU_INFO_PGSIZES;
+	b->fixed.iova_pgsizes = 0x40201000;
+	b->len = sizeof(b->fixed);
+}
+
+/* Append a capability header at the end, chained after @prev (0: first). */
+static size_t info_add_cap(struct info_buf *b, size_t prev, uint16_t id, size_t size)
+{
+	size_t off = (b->len + 7) & ~(size_t)7;
+	struct vfio_info_cap_header hdr = {.id = id, .version = 1, .next = 0};
+
+	memcpy(b->bytes + off, &hdr, sizeof(hdr));
+	if (prev)
+		((struct vfio_info_cap_header *)(b->bytes + prev))->next = (uint32_t)off;
+	else {
+		b->fixed.flags |= VFIO_IOMMU_INFO_CAPS;
+		b->fixed.cap_offset = (uint32_t)off;
+	}
+	b->len = off + size;
+	b->fixed.argsz = (uint32_t)b->len;
+	return off;
+}
+
+static size_t info_add_ranges(struct info_buf *b, size_t prev, uint32_t nr,
+			      const struct vfio_iova_range *r)
+{
+	size_t off =
+	    info_add_cap(b, prev, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+			 sizeof(struct vfio_iommu_type1_info_cap_iova_range) + nr * sizeof(*r));
+	struct vfio_iommu_type1_info_cap_iova_range *cap = (void *)(b->bytes + off);
+
+	cap->nr_iovas = nr;
+	memcpy(cap->iova_ranges, r, nr * sizeof(*r));
+	return off;
+}
+
+static const struct vfio_iova_range two[] = {
+    {.start = 0, .end = 0xfedfffff},
+    {.start = 0xfef00000, .end = 0x7fffffffff},
+};
+
+static void no_caps_means_no_ranges(void **state)
+{
+	struct info_buf b;
+	struct edu_iova_range out[4];
+
+	(void)state;
+	info_init(&b);
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len, out, 4), 0);
+}
+
+static void ranges_after_another_cap(void **state)
+{
+	struct info_buf b;
+	struct edu_iova_range out[4];
+	size_t first;
+
+	(void)state;
+	info_init(&b);
+	first = info_add_cap(&b, 0, 3 /* DMA_AVAIL */, sizeof(struct vfio_info_cap_header) + 8);
+	info_add_ranges(&b, first, 2, two);
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len, out, 4), 2);
+	assert_true(out[0].start == 0 && out[0].end == 0xfedfffff);
+	assert_true(out[1].start == 0xfef00000 && out[1].end == 0x7fffffffff);
+	/* Only as many as the caller has room for. */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len, out, 1), 1);
+	assert_true(out[0].end == 0xfedfffff && out[1].end == 0);
+}
+
+static void chain_loop_is_refused(void **state)
+{
+	struct info_buf b;
+	struct edu_iova_range out[4];
+	size_t first, second;
+
+	(void)state;
+	info_init(&b);
+	first = info_add_cap(&b, 0, 3, sizeof(struct vfio_info_cap_header) + 8);
+	second = info_add_cap(&b, first, 4, sizeof(struct vfio_info_cap_header) + 8);
+	((struct vfio_info_cap_header *)(b.bytes + second))->next = (uint32_t)first;
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len, out, 4), -EPROTO);
+}
+
+static void truncated_chain_is_refused(void **state)
+{
+	struct info_buf b;
+	struct edu_iova_range out[4];
+
+	(void)state;
+	info_init(&b);
+	info_add_ranges(&b, 0, 2, two);
+	/* The kernel's block cut short: the second range is missing. */
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len - 1, out, 4), -EPROTO);
+	/* A first capability beyond the block. */
+	info_init(&b);
+	info_add_ranges(&b, 0, 1, two);
+	b.fixed.cap_offset = 400;
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len, out, 4), -EPROTO);
+	/* A capability inside the fixed part. */
+	b.fixed.cap_offset = 8;
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len, out, 4), -EPROTO);
+	/* Less than the fixed part. */
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, 8, out, 4), -EPROTO);
+}
+
+static void inverted_range_is_refused(void **state)
+{
+	struct info_buf b;
+	struct edu_iova_range out[4];
+	const struct vfio_iova_range bad = {.start = 0x2000, .end = 0x1000};
+
+	(void)state;
+	info_init(&b);
+	info_add_ranges(&b, 0, 1, &bad);
+	assert_int_equal(edu_vfio_parse_iova_ranges(b.bytes, b.len, out, 4), -EPROTO);
+}
+
+static void pagemap_entries(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char path[] = "/tmp/edu_pagemap_XXXXXX";
+	const uint64_t ents[4] = {
+	    (1ull << 63) | 0x1234,	       /* present, PFN 0x1234 */
+	    0x1234,			       /* not present */
+	    (1ull << 63) | (1ull << 55),       /* present, PFN reads 0, soft-dirty */
+	    (1ull << 63) | (1ull << 62) | 0x7, /* present and flag bits above the PFN */
+	};
+	uint64_t pa = 0;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(pwrite(fd, ents, sizeof(ents), 0), (ssize_t)sizeof(ents));
+	assert_int_equal(edu_pagemap_phys(fd, (uintptr_t)(0 * page + 0x10), &pa), 0);
+	assert_true(pa == 0x1234ull * (uint64_t)page + 0x10);
+	assert_int_equal(edu_pagemap_phys(fd, (uintptr_t)(1 * page), &pa), -EFAULT);
+	assert_int_equal(edu_pagemap_phys(fd, (uintptr_t)(2 * page), &pa), -EPERM);
+	assert_int_equal(edu_pagemap_phys(fd, (uintptr_t)(3 * page + 1), &pa), 0);
+	assert_true(pa == 7ull * (uint64_t)page + 1);
+	assert_int_equal(edu_pagemap_phys(fd, (uintptr_t)(4 * page), &pa), -EIO);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(no_caps_means_no_ranges),
+	    cmocka_unit_test(ranges_after_another_cap),
+	    cmocka_unit_test(chain_loop_is_refused),
+	    cmocka_unit_test(truncated_chain_is_refused),
+	    cmocka_unit_test(inverted_range_is_refused),
+	    cmocka_unit_test(pagemap_entries),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
