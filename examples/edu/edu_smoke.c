@@ -179,6 +179,16 @@ static int smoke(struct edu *e, struct buf *b, long *verified, char *why, size_t
 {
 	int err;
 
+	/*
+	 * What edu cannot do is refused before it reaches the device: the
+	 * buffer's last byte (QEMU would abort the VM) and the 28-bit mask.
+	 */
+	if (edu_dma(e, b->bus, 0, EDU_BUF_SIZE, 1, TIMEOUT_MS) != -EINVAL ||
+	    edu_dma(e, EDU_DMA_LIMIT - 8, 0, 16, 1, TIMEOUT_MS) != -EINVAL) {
+		snprintf(why, whylen, "edu_dma accepted a transfer edu cannot do");
+		return -EIO;
+	}
+
 	/* The whole usable buffer, page-aligned both ends of the bus. */
 	err = round_trip(e, b, 0, 8192, 0, EDU_MAX_XFER, 1, why, whylen);
 	if (err)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The parts of the edu driver that read what the kernel hands back: the
+ * The parts of the edu driver that need no device: the
  * VFIO_IOMMU_GET_INFO capability chain and /proc/self/pagemap entries, fed
- * crafted buffers and a fake pagemap file.
+ * crafted buffers and a fake pagemap file, and the DMA engine's programming
+ * against a BAR that is plain memory (so the engine never finishes).
  */
 #define _GNU_SOURCE /* pwrite */
 
@@ -178,6 +179,87 @@ static void pagemap_entries(void **state)
 	close(fd);
 }
 
+/* A struct edu whose BAR0 is ordinary memory. */
+static struct edu *fake_edu(void)
+{
+	struct edu *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	e->bar0_len = 1u << 20;
+	e->bar0 = calloc(1, e->bar0_len);
+	assert_non_null((void *)e->bar0);
+	return e;
+}
+
+static void fake_free(struct edu *e)
+{
+	free((void *)e->bar0);
+	free(e);
+}
+
+static uint64_t reg64(struct edu *e, uint32_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const void *)(e->bar0 + off), sizeof(v));
+	return v;
+}
+
+static int bar_is_zero(struct edu *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->bar0_len; i++)
+		if (e->bar0[i])
+			return 0;
+	return 1;
+}
+
+static void dma_refuses_what_edu_cannot_do(void **state)
+{
+	struct edu *e = fake_edu();
+
+	(void)state;
+	/* The whole buffer touches its last byte, which kills QEMU <= 9.0. */
+	assert_int_equal(edu_dma(e, 0x100000, 0, EDU_BUF_SIZE, 0, 10), -EINVAL);
+	assert_int_equal(edu_dma(e, 0x100000, 4000, 96, 1, 10), -EINVAL);
+	assert_int_equal(edu_dma(e, 0x100000, 0, 0, 0, 10), -EINVAL);
+	assert_int_equal(edu_dma(e, 0x100000, UINT32_MAX, 2, 0, 10), -EINVAL);
+	/* At or across the 28-bit mask the address would alias. */
+	assert_int_equal(edu_dma(e, EDU_DMA_LIMIT, 0, 16, 0, 10), -EINVAL);
+	assert_int_equal(edu_dma(e, EDU_DMA_LIMIT - 8, 0, 16, 1, 10), -EINVAL);
+	assert_int_equal(edu_dma(e, UINT64_MAX - 4, 0, 16, 1, 10), -EINVAL);
+	assert_true(strstr(edu_error(e), "28-bit") != NULL);
+	/* Nothing reached the device. */
+	assert_true(bar_is_zero(e));
+	/* A busy engine is not reprogrammed. */
+	edu_write32(e, EDU_REG_DMA_CMD, EDU_CMD_START);
+	assert_int_equal(edu_dma(e, 0x100000, 0, 16, 0, 10), -EBUSY);
+	assert_true(reg64(e, EDU_REG_DMA_SRC) == 0 && reg64(e, EDU_REG_DMA_COUNT) == 0);
+	fake_free(e);
+}
+
+static void dma_programs_the_engine(void **state)
+{
+	struct edu *e = fake_edu();
+
+	(void)state;
+	/* RAM -> edu: source is the bus address, destination inside edu. */
+	assert_int_equal(edu_dma(e, 0x123000, 100, EDU_MAX_XFER - 100, 0, 5), -ETIMEDOUT);
+	assert_true(reg64(e, EDU_REG_DMA_SRC) == 0x123000);
+	assert_true(reg64(e, EDU_REG_DMA_DST) == EDU_BUF_OFF + 100);
+	assert_true(reg64(e, EDU_REG_DMA_COUNT) == EDU_MAX_XFER - 100);
+	assert_int_equal(edu_read32(e, EDU_REG_DMA_CMD), EDU_CMD_START);
+	/* edu -> RAM: the other way round, with the direction bit. */
+	edu_write32(e, EDU_REG_DMA_CMD, 0);
+	assert_int_equal(edu_dma(e, EDU_DMA_LIMIT - 16, 7, 16, 1, 5), -ETIMEDOUT);
+	assert_true(reg64(e, EDU_REG_DMA_SRC) == EDU_BUF_OFF + 7);
+	assert_true(reg64(e, EDU_REG_DMA_DST) == EDU_DMA_LIMIT - 16);
+	assert_true(reg64(e, EDU_REG_DMA_COUNT) == 16);
+	assert_int_equal(edu_read32(e, EDU_REG_DMA_CMD), EDU_CMD_START | EDU_CMD_TO_RAM);
+	fake_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +269,8 @@ int main(void)
 	    cmocka_unit_test(truncated_chain_is_refused),
 	    cmocka_unit_test(inverted_range_is_refused),
 	    cmocka_unit_test(pagemap_entries),
+	    cmocka_unit_test(dma_refuses_what_edu_cannot_do),
+	    cmocka_unit_test(dma_programs_the_engine),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
