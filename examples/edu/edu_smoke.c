@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #if defined(__x86_64__)
 #define ARCH "x86_64"
@@ -39,6 +40,28 @@
 #define HUGE_TRIES 32
 #define GUARD	   64
 #define TIMEOUT_MS 5000
+
+/* How many transfers ran and how long they took, for the information line. */
+static unsigned xfers;
+static double xfer_ms;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int timed_dma(struct edu *e, uint64_t bus, uint32_t dev_off, uint32_t len, int to_ram)
+{
+	double t = now_ms();
+	int err = edu_dma(e, bus, dev_off, len, to_ram, TIMEOUT_MS);
+
+	xfers++;
+	xfer_ms += now_ms() - t;
+	return err;
+}
 
 struct buf {
 	uint8_t *cpu;
@@ -125,9 +148,9 @@ static int round_trip(struct edu *e, struct buf *b, size_t src, size_t dst, uint
 		d[i] = (uint8_t)~s[i];
 	memset(d - GUARD, 0xa5, GUARD);
 	memset(d + len, 0x5a, GUARD);
-	err = edu_dma(e, b->bus + src, dev_off, len, 0, TIMEOUT_MS);
+	err = timed_dma(e, b->bus + src, dev_off, len, 0);
 	if (!err)
-		err = edu_dma(e, b->bus + dst, dev_off, len, 1, TIMEOUT_MS);
+		err = timed_dma(e, b->bus + dst, dev_off, len, 1);
 	if (err) {
 		snprintf(why, whylen, "%s", edu_error(e));
 		return err;
@@ -163,7 +186,7 @@ static int read_back(struct edu *e, struct buf *b, size_t dst, uint32_t dev_off,
 	}
 	fill(want, seed_len, seed);
 	memset(d, 0, len);
-	err = edu_dma(e, b->bus + dst, dev_off, len, 1, TIMEOUT_MS);
+	err = timed_dma(e, b->bus + dst, dev_off, len, 1);
 	if (err)
 		snprintf(why, whylen, "%s", edu_error(e));
 	else if (memcmp(d, want + dev_off, len) != 0) {
@@ -241,7 +264,11 @@ static int run(const char *mode_name, enum edu_mode mode, const char *bdf)
 	printf("# %s numa_node %d iommu_group %d bus 0x%llx for %zu bytes at %p\n", bdf,
 	       e->numa_node, mode == EDU_MODE_VFIO ? e->group_id : -1, (unsigned long long)b.bus,
 	       b.len, (void *)b.cpu);
+	xfers = 0;
+	xfer_ms = 0;
 	err = smoke(e, &b, &verified, why, sizeof(why));
+	if (xfers)
+		printf("# %s: %u transfers, %.1f ms each\n", bdf, xfers, xfer_ms / xfers);
 out:
 	if (mapped && edu_bus_unmap(e, b.cpu, b.len, b.bus) < 0 && !err) {
 		err = -EIO;
