@@ -119,6 +119,15 @@ int edu_bus_map(struct edu *e, void *cpu, size_t len, uint64_t *bus);
 int edu_bus_unmap(struct edu *e, void *cpu, size_t len, uint64_t bus);
 
 /*
+ * edu_iova_alloc() - the lowest IOVA at or above e->iova_next, aligned to
+ * the IOMMU's smallest page, where @size bytes fit inside one of the ranges
+ * VFIO allows (which leave out windows such as the MSI doorbells) and below
+ * EDU_DMA_LIMIT. Does not reserve it: edu_bus_map() moves iova_next.
+ * Return: 0 and *@iova; -ENOSPC nowhere fits.
+ */
+int edu_iova_alloc(const struct edu *e, uint64_t size, uint64_t *iova);
+
+/*
  * edu_vfio_parse_iova_ranges() - walk the capability chain of a
  * vfio_iommu_type1_info of @len bytes at @info and copy its IOVA ranges
  * (at most @max) to @out. A chain pointing outside @len, going backwards or

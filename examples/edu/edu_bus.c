@@ -93,8 +93,7 @@ static uint64_t iova_page(const struct edu *e)
 	return pg > cpu ? pg : cpu;
 }
 
-/* The lowest IOVA at or above iova_next that fits @size in an allowed range. */
-static int iova_alloc(struct edu *e, uint64_t size, uint64_t *iova)
+int edu_iova_alloc(const struct edu *e, uint64_t size, uint64_t *iova)
 {
 	uint64_t pg = iova_page(e), best = UINT64_MAX;
 	unsigned i;
@@ -103,7 +102,8 @@ static int iova_alloc(struct edu *e, uint64_t size, uint64_t *iova)
 		uint64_t lo =
 		    align_up(e->iova[i].start > e->iova_next ? e->iova[i].start : e->iova_next, pg);
 
-		if (lo < e->iova[i].start || lo > e->iova[i].end || e->iova[i].end - lo < size - 1)
+		if (size == 0 || lo < e->iova[i].start || lo > e->iova[i].end ||
+		    e->iova[i].end - lo < size - 1)
 			continue;
 		if (lo >= EDU_DMA_LIMIT || size > EDU_DMA_LIMIT - lo)
 			continue;
@@ -124,7 +124,7 @@ static int map_vfio(struct edu *e, void *cpu, size_t len, uint64_t *bus)
 
 	if ((uintptr_t)cpu % pg)
 		return -EINVAL;
-	err = iova_alloc(e, size, &iova);
+	err = edu_iova_alloc(e, size, &iova);
 	if (err) {
 		snprintf(e->err, sizeof(e->err), "no IOVA for %zu bytes below edu's 28-bit mask",
 			 len);

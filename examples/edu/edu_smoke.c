@@ -261,6 +261,16 @@ static int run(const char *mode_name, enum edu_mode mode, const char *bdf)
 		goto out;
 	}
 	mapped = 1;
+	if (mode == EDU_MODE_VFIO) {
+		unsigned i;
+
+		printf("# %s iova_pgsizes 0x%llx, %u IOVA ranges:", bdf,
+		       (unsigned long long)e->iova_pgsizes, e->nr_iova);
+		for (i = 0; i < e->nr_iova; i++)
+			printf(" [0x%llx, 0x%llx]", (unsigned long long)e->iova[i].start,
+			       (unsigned long long)e->iova[i].end);
+		printf("\n");
+	}
 	printf("# %s numa_node %d iommu_group %d bus 0x%llx for %zu bytes at %p\n", bdf,
 	       e->numa_node, mode == EDU_MODE_VFIO ? e->group_id : -1, (unsigned long long)b.bus,
 	       b.len, (void *)b.cpu);

@@ -260,6 +260,42 @@ static void dma_programs_the_engine(void **state)
 	fake_free(e);
 }
 
+static void iova_skips_holes_and_keeps_below_the_mask(void **state)
+{
+	struct edu *e = fake_edu();
+	uint64_t iova = 0;
+
+	(void)state;
+	/* What VFIO reported on QEMU's aarch64 virt: the MSI window is left out. */
+	e->iova_pgsizes = 0x40201000;
+	e->nr_iova = 2;
+	e->iova[0] = (struct edu_iova_range){0, 0x7ffffff};
+	e->iova[1] = (struct edu_iova_range){0x8100000, 0xffffffffffff};
+	e->iova_next = 0x100000;
+	assert_int_equal(edu_iova_alloc(e, 0x4000, &iova), 0);
+	assert_true(iova == 0x100000);
+	/* Would cross into the window: goes past it instead. */
+	e->iova_next = 0x7ffe000;
+	assert_int_equal(edu_iova_alloc(e, 0x4000, &iova), 0);
+	assert_true(iova == 0x8100000);
+	/* Exactly up to the window's start still fits. */
+	assert_int_equal(edu_iova_alloc(e, 0x2000, &iova), 0);
+	assert_true(iova == 0x7ffe000);
+	/* Unaligned next: rounded up to the IOMMU's 4 KiB page. */
+	e->iova_next = 0x100001;
+	assert_int_equal(edu_iova_alloc(e, 0x1000, &iova), 0);
+	assert_true(iova == 0x101000);
+	/* The rest of the second range lies above edu's 28 bits. */
+	e->iova_next = EDU_DMA_LIMIT - 0x1000;
+	assert_int_equal(edu_iova_alloc(e, 0x1000, &iova), 0);
+	assert_true(iova == EDU_DMA_LIMIT - 0x1000);
+	assert_int_equal(edu_iova_alloc(e, 0x2000, &iova), -ENOSPC);
+	e->iova_next = EDU_DMA_LIMIT;
+	assert_int_equal(edu_iova_alloc(e, 0x1000, &iova), -ENOSPC);
+	assert_int_equal(edu_iova_alloc(e, 0, &iova), -ENOSPC);
+	fake_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +307,7 @@ int main(void)
 	    cmocka_unit_test(pagemap_entries),
 	    cmocka_unit_test(dma_refuses_what_edu_cannot_do),
 	    cmocka_unit_test(dma_programs_the_engine),
+	    cmocka_unit_test(iova_skips_holes_and_keeps_below_the_mask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
