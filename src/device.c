@@ -55,7 +55,6 @@ int dmab_device_create(const struct dmab_device_config *cfg, struct dmab_device 
 	dev->mode = cfg->sync_mode;
 	dev->xlate = &dmab__xlate_identity;
 	dev->xlate_ctx = NULL;
-	dev->sim = cfg->sim; /* arch_select put a device with a sim on the sim backend */
 	err = dmab__bounce_setup(dev, cfg);
 	if (err) {
 		dmab__arch_release(&dev->arch);

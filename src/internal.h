@@ -15,12 +15,8 @@
 
 struct dmab__tlb;
 
-enum dmab__op {
-	DMAB__CLEAN = 0,
-	DMAB__INVAL = 1,
-	DMAB__CLEAN_INVAL = 2,
-	DMAB__NOP = -1,
-};
+/* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
+#define DMAB__NOP (-1)
 
 struct dmab_device {
 	char name[DMAB_NAME_MAX];
@@ -31,7 +27,6 @@ struct dmab_device {
 	struct dmab_arch arch;
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
-	struct dmab_sim *sim;	 /* the simulator it is on, or NULL (src/simhook.h) */
 	unsigned bounce;	 /* DMAB_BOUNCE_* */
 	struct dmab__tlb *tlb;	 /* bounce pools; NULL if the device never bounces */
 	struct dmab__counters c; /* last: 128-byte aligned, see counters.h */

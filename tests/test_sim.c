@@ -10,7 +10,7 @@
 
 #include "test_sim_helpers.h"
 #include "../src/internal.h"
-#include "../src/simhook.h"
+#include "../arch/sim/owned.h"
 
 static void test_create_args(void **state)
 {

@@ -262,7 +262,7 @@ static size_t copy_before_complete(size_t line, uint64_t seed, bool buggy)
 	fill_pat(slot, len, 1);
 	assert_int_equal(dmab_sync_single_for_device(e.dev, bus(slot), len, DMAB_FROM_DEVICE), 0);
 	device_writes(&e, slot, len, 2);
-	arch->ops->inval(arch, (uintptr_t)slot, len);
+	arch->ops->issue(arch, DMAB__INVAL, (uintptr_t)slot, len);
 	if (buggy)
 		memcpy(orig, slot, len);
 	arch->ops->complete(arch);
