@@ -96,7 +96,6 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__arch_select(&dev->arch, &cfg);
 	if (err)
 		goto fail_arch;
-	dev->sim = cfg.sim; /* arch_select put a device with a sim on the sim backend */
 	dmab__spare_init(&dev->spill_spare);
 	dmab__spare_init(&dev->facts_spare);
 	err = dmab__bounce_init(dev, &cfg);
