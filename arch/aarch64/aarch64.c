@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aarch64 at EL0: DC CVAC, DC CIVAC, DSB SY (insn.h has the instructions
- * and why). If the kernel does not let EL0 run them (an instruction traps),
- * the probe catches the signal and fails with a reason instead of killing
- * the caller.
+ * and why). Whether the kernel lets EL0 run them is tried once, in a
+ * short-lived child process (dmab__arch_child()): if an instruction traps,
+ * the child dies of it and the probe fails with the reason. The library
+ * never installs a signal handler.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,35 +15,31 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct dmab__insn insn;
-static const char *failure;
-static sigjmp_buf trap_env;
-static volatile sig_atomic_t trapped_sig;
+static char failure[160];
 
-static void on_trap(int sig)
+static void try_insns(void *buf)
 {
-	trapped_sig = sig;
-	siglongjmp(trap_env, 1);
+	dmab__insn_detect(buf);
 }
 
 static void detect(void)
 {
-	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS};
-	struct sigaction act, old[3];
+	char why[64] = "";
+	struct dmab__insn found = {0};
 
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = on_trap;
-	sigemptyset(&act.sa_mask);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &act, &old[i]);
-	if (sigsetjmp(trap_env, 1) == 0) {
-		failure = dmab__insn_detect(&insn);
-	} else {
-		failure = trapped_sig == SIGILL ? "EL0 cache maintenance is disabled (SIGILL on "
-						  "CTR_EL0 or DC CVAC/CIVAC)"
-						: "EL0 cache maintenance faulted (SIGSEGV/SIGBUS)";
+	if (dmab__arch_child(try_insns, &found, sizeof(found), why, sizeof(why)) != 0) {
+		snprintf(failure, sizeof(failure),
+			 "EL0 cache maintenance is not allowed here (%s on CTR_EL0 or DC "
+			 "CVAC/CIVAC in the probe process)",
+			 why);
+		return;
 	}
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
+	if (found.line < 16 || found.line > 2048) {
+		snprintf(failure, sizeof(failure), "CTR_EL0 gives an implausible line size (%zu)",
+			 found.line);
+		return;
+	}
+	insn = found;
 }
 
 static int a64_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
@@ -55,7 +50,7 @@ static int a64_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, 
 	if (err)
 		return err;
 	pthread_once(&once, detect);
-	if (failure) {
+	if (failure[0]) {
 		snprintf(why, whylen, "%s", failure);
 		return -ENODEV;
 	}

@@ -29,8 +29,8 @@ struct dmab__insn {
 /*
  * Read CTR_EL0, then run each instruction once on a line of its own. If the
  * kernel does not let EL0 do this, an instruction traps (SIGILL, or
- * SIGSEGV/SIGBUS): the backend calls this under a signal guard. Returns
- * NULL once every instruction ran.
+ * SIGSEGV/SIGBUS): the backend calls this in a probe child process that
+ * the trap may kill. Returns NULL once every instruction ran.
  */
 static inline const char *dmab__insn_detect(struct dmab__insn *in)
 {

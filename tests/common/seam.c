@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../src/internal.h"
 #include "../../arch/sim/owned.h"
@@ -97,4 +98,24 @@ int seam_owned_unregister(struct dmab_device *dev, void *base, size_t len)
 unsigned seam_bounce_areas(const struct dmab_device *dev)
 {
 	return dev->bounce_pools ? dev->bounce_pools->nareas : 0;
+}
+
+static struct dmab_arch swapped_from;
+
+int seam_backend_swap(struct dmab_device *dev, const char *name)
+{
+	for (const struct dmab_arch_ops *const *o = dmab__arch_list; *o; o++) {
+		if (strcmp((*o)->name, name) != 0)
+			continue;
+		swapped_from = dev->arch;
+		dev->arch.ops = *o;
+		dev->arch.priv = NULL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void seam_backend_restore(struct dmab_device *dev)
+{
+	dev->arch = swapped_from;
 }
