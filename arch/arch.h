@@ -82,6 +82,12 @@ struct dmab_arch_ops {
 	 * negative errno (with dmab__fail()).
 	 */
 	int (*owned)(const struct dmab_arch *a, enum dmab__owned what, void *base, size_t len);
+	/*
+	 * Optional: what this instance issues for each operation and to
+	 * complete, and any CPU errata it works around, for
+	 * dmab_device_backend_desc(); static storage. NULL: the name.
+	 */
+	const char *(*describe)(const struct dmab_arch *a);
 };
 
 /*

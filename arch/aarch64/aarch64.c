@@ -4,18 +4,21 @@
  * and why). Whether the kernel lets EL0 run them is tried once, in a
  * short-lived child process (dmab__arch_child()): if an instruction traps,
  * the child dies of it and the probe fails with the reason. The library
- * never installs a signal handler.
+ * never installs a signal handler. CPU errata that change the instructions
+ * are read from every CPU's MIDR_EL1 (errata.h), not trapped.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "errata.h"
 #include "insn.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct dmab__insn insn;
 static char failure[160];
+static char desc[320];
 
 static void try_insns(void *buf)
 {
@@ -26,6 +29,7 @@ static void detect(void)
 {
 	char why[64] = "";
 	struct dmab__insn found = {0};
+	struct dmab__a64_errata errata;
 
 	if (dmab__arch_child(try_insns, &found, sizeof(found), why, sizeof(why)) != 0) {
 		snprintf(failure, sizeof(failure),
@@ -39,7 +43,16 @@ static void detect(void)
 			 found.line);
 		return;
 	}
+	if (dmab__a64_errata_scan(DMAB__A64_CPU_ROOT, &errata) == 0)
+		found.clean_civac = errata.clean_is_civac;
+	else
+		errata.desc[0] = '\0';
 	insn = found;
+	snprintf(desc, sizeof(desc),
+		 "aarch64: %s for clean, dc civac for invalidate and clean+invalidate, %s to "
+		 "complete, %zu-byte lines (CTR_EL0)%s%s",
+		 dmab__insn_name(&insn, DMAB__CLEAN), dmab__insn_barrier(&insn), insn.line,
+		 errata.desc[0] ? "; " : "", errata.desc);
 }
 
 static int a64_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
@@ -70,10 +83,17 @@ static void a64_complete(struct dmab_arch *a)
 	dmab__insn_complete(&insn);
 }
 
+static const char *a64_describe(const struct dmab_arch *a)
+{
+	(void)a;
+	return desc;
+}
+
 const struct dmab_arch_ops dmab__arch_aarch64 = {
     .name = DMAB__INSN_ARCH,
     .flags = DMAB__ARCH_MAINTAINS | DMAB__ARCH_AUTO,
     .probe = a64_probe,
     .issue = a64_issue,
     .complete = a64_complete,
+    .describe = a64_describe,
 };

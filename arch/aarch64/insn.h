@@ -24,6 +24,7 @@
 
 struct dmab__insn {
 	size_t line;
+	bool clean_civac; /* DC CIVAC for clean too (Cortex-A53 errata, errata.h) */
 };
 
 /*
@@ -51,7 +52,7 @@ static inline void dmab__insn_issue(const struct dmab__insn *in, enum dmab__op o
 {
 	size_t line = in->line;
 
-	if (op == DMAB__CLEAN) {
+	if (op == DMAB__CLEAN && !in->clean_civac) {
 		for (; p < end; p += line)
 			__asm__ volatile("dc cvac, %0" ::"r"(p) : "memory");
 	} else {
@@ -77,8 +78,7 @@ static inline void dmab__insn_drain(void)
 
 static inline const char *dmab__insn_name(const struct dmab__insn *in, enum dmab__op op)
 {
-	(void)in;
-	return op == DMAB__CLEAN ? "dc cvac" : "dc civac";
+	return op == DMAB__CLEAN && !in->clean_civac ? "dc cvac" : "dc civac";
 }
 
 static inline const char *dmab__insn_barrier(const struct dmab__insn *in)

@@ -25,6 +25,7 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct dmab__insn insn;
 static char failure[400];
+static char desc[200];
 
 /* riscv_hwprobe's answer for @key: > 0, 0 if unknown, or -errno. */
 static long hwprobe(long key)
@@ -69,8 +70,14 @@ static void detect(void)
 {
 	char why[sizeof(failure)];
 
-	if (dmab__rv_probe_at(DMAB__RV_DT_ROOT, true, &insn, why, sizeof(why)) != 0)
+	if (dmab__rv_probe_at(DMAB__RV_DT_ROOT, true, &insn, why, sizeof(why)) != 0) {
 		snprintf(failure, sizeof(failure), "%s", why);
+		return;
+	}
+	snprintf(desc, sizeof(desc),
+		 "riscv64: cbo.clean for clean, cbo.flush for invalidate and clean+invalidate "
+		 "(never cbo.inval), %s to complete, %zu-byte blocks (from the kernel)",
+		 dmab__insn_barrier(&insn), insn.line);
 }
 
 static int rv_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
@@ -103,10 +110,17 @@ static void rv_complete(struct dmab_arch *a)
 	dmab__insn_complete(&insn);
 }
 
+static const char *rv_describe(const struct dmab_arch *a)
+{
+	(void)a;
+	return desc[0] ? desc : NULL;
+}
+
 const struct dmab_arch_ops dmab__arch_riscv64 = {
     .name = DMAB__INSN_ARCH,
     .flags = DMAB__ARCH_MAINTAINS | DMAB__ARCH_AUTO,
     .probe = rv_probe,
     .issue = rv_issue,
     .complete = rv_complete,
+    .describe = rv_describe,
 };

@@ -6,6 +6,7 @@
 #define DMAB_TEST_FAKE_TREE_H
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,23 @@ static inline int fake_tree_rm(const char *path, const struct stat *st, int flag
 static inline void remove_tree(const char *root)
 {
 	nftw(root, fake_tree_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* CMocka fixtures: a fresh tree at fake_root for each test, removed after. */
+static char fake_root[64];
+
+static inline int fake_tree_setup(void **state)
+{
+	(void)state;
+	snprintf(fake_root, sizeof(fake_root), "/tmp/dmab-fakeXXXXXX");
+	return mkdtemp(fake_root) ? 0 : -1;
+}
+
+static inline int fake_tree_teardown(void **state)
+{
+	(void)state;
+	remove_tree(fake_root);
+	return 0;
 }
 
 #endif

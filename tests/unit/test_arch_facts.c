@@ -10,21 +10,7 @@
 #include "fake_tree.h"
 #include "helpers.h"
 
-static char root[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(root, sizeof(root), "/tmp/dmab-dtXXXXXX");
-	return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	remove_tree(root);
-	return 0;
-}
+#define root fake_root
 
 static void hart(const char *cpu, const void *v, size_t n)
 {
@@ -113,9 +99,9 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_hwprobe_wins, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_device_tree, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hwprobe_wins, fake_tree_setup, fake_tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_device_tree, fake_tree_setup, fake_tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_refusals, fake_tree_setup, fake_tree_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
