@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__mem_dev;
 
 enum dmab__op {
 	DMAB__CLEAN = 0,
@@ -46,6 +47,7 @@ struct dmab_device {
 	struct dmab__bounce_pools *bounce_pools;
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
+	struct dmab__mem_dev *mem;	/* placement counts, allocations (src/mem/) */
 	struct dmab__counters c;	/* last: 128-byte aligned, see counters.h */
 };
 
