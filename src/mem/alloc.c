@@ -12,7 +12,6 @@
 #include "../internal.h"
 #include "../os/os.h"
 #include "../rules.h"
-#include "../simhook.h"
 #include "mem.h"
 
 static const char *const kind_fn[] = {
@@ -127,8 +126,8 @@ static int expose(struct dmab_device *dev, struct dmab__alloc *a, const char *wh
 	if (err)
 		return dmab__fail(err, "%s: %s: the %s translator gives no bus range under 0x%llx",
 				  what, dev->name, dev->xlate->name, (unsigned long long)dev->mask);
-	err = a->uncached ? dmab__sim_register_owned_uncached(dev, a->mem.base, a->mem.len)
-			  : dmab__sim_register_owned(dev, a->mem.base, a->mem.len);
+	err = dmab__arch_owned(&dev->arch, a->uncached ? DMAB__OWNED_UNCACHED : DMAB__OWNED_CACHED,
+			       a->mem.base, a->mem.len);
 	if (err) {
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
 		return dmab__fail(err, "%s: %s: the simulator refused the memory", what, dev->name);
@@ -138,7 +137,7 @@ static int expose(struct dmab_device *dev, struct dmab__alloc *a, const char *wh
 
 static void unexpose(struct dmab_device *dev, struct dmab__alloc *a)
 {
-	(void)dmab__sim_unregister_owned(dev, a->mem.base, a->mem.len);
+	(void)dmab__arch_owned(&dev->arch, DMAB__OWNED_GONE, a->mem.base, a->mem.len);
 	dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../../src/internal.h"
-#include "../../src/simhook.h"
+#include "../../arch/sim/owned.h"
 #include "../../src/batch.h"
 #include "../../src/bounce/areas.h"
 #include "../../src/os/topology.h"
