@@ -170,6 +170,12 @@ struct dmab_sim;
  * @uncached:   where coherent memory for a non-coherent device comes from
  *              (see struct dmab_uncached_provider); NULL for none. Must
  *              outlive the device.
+ * @numa_area_size: bytes (rounded up to 2 MiB, at most DMAB_ALLOC_MAX) to
+ *              reserve on the device's node when it is created, the device's
+ *              own area (the kernel's per-device CMA area): dmab_alloc_* and
+ *              pool chunks take pages from it first, then from the node,
+ *              then from the default policy. Contiguous and provider memory
+ *              never come from it; nor do bounce pools. 0: none.
  */
 struct dmab_uncached_provider;
 
@@ -192,6 +198,7 @@ struct dmab_device_config {
 	const char *pci_address;
 	bool numa_strict;
 	const struct dmab_uncached_provider *uncached;
+	size_t numa_area_size;
 };
 
 /**

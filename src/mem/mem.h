@@ -30,10 +30,18 @@ struct dmab__alloc {
 	enum dmab_dir dir; /* non-coherent only */
 	bool provided;	   /* from the uncached provider, not dmab__mem_place() */
 	bool uncached;	   /* registered with a simulator as uncached */
+	bool from_area;	   /* pages of the device's area (area.c) */
 	void *cpu;
 	dmab_addr_t dma;
 	size_t len;	      /* as asked */
 	struct dmab__mem mem; /* the region: len rounded up to pages */
+};
+
+/* A device's own area (area.c); empty (@used NULL) without one. */
+struct dmab__dev_area {
+	struct dmab__mem mem;
+	size_t pages;
+	uint64_t *used; /* one bit per page of @mem, under the device's lock */
 };
 
 /* A device's part (struct dmab_device.mem). */
@@ -44,6 +52,7 @@ struct dmab__mem_dev {
 	unsigned pools;
 	bool strict;
 	const struct dmab_uncached_provider *uncached;
+	struct dmab__dev_area area;
 	uint64_t local, fallback, mismatch, unverified;
 	uint64_t node_local[DMAB_STATS_NODES], node_fallback[DMAB_STATS_NODES];
 };
@@ -56,6 +65,16 @@ void dmab__memdev_fini(struct dmab_device *dev);
 /* -EBUSY (with the message) while allocations or pools are live. */
 int dmab__memdev_busy(struct dmab_device *dev);
 void dmab__memdev_stats(const struct dmab_device *dev, struct dmab_stats *out);
+
+/*
+ * The device's area: reserve @size bytes (0: none) with dmab__mem_place(),
+ * give it back; take whole pages of it (NULL when it has no run that long)
+ * and give them back.
+ */
+int dmab__area_init(struct dmab_device *dev, size_t size);
+void dmab__area_fini(struct dmab_device *dev);
+void *dmab__area_take(struct dmab_device *dev, size_t bytes);
+void dmab__area_give(struct dmab_device *dev, void *p, size_t bytes);
 
 /*
  * The node a device's memory is wanted on: its own, or for a device with

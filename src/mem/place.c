@@ -29,13 +29,21 @@ int dmab__memdev_init(struct dmab_device *dev, const struct dmab_device_config *
 	m->strict = cfg->numa_strict;
 	m->uncached = cfg->uncached;
 	dev->mem = m;
-	return 0;
+	int err = dmab__area_init(dev, cfg->numa_area_size);
+
+	if (err) {
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		dev->mem = NULL;
+	}
+	return err;
 }
 
 void dmab__memdev_fini(struct dmab_device *dev)
 {
 	if (!dev->mem)
 		return;
+	dmab__area_fini(dev);
 	pthread_mutex_destroy(&dev->mem->lock);
 	free(dev->mem);
 	dev->mem = NULL;

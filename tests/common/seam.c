@@ -276,3 +276,11 @@ void seam_topo_set_cpu(int cpu)
 	fake.t.current_cpu = cpu;
 	pthread_mutex_unlock(&fake.lock);
 }
+
+void seam_topo_set_free(int node, long long bytes)
+{
+	pthread_mutex_lock(&fake.lock);
+	if (node >= 0 && node < SEAM_TOPO_NODES)
+		fake.t.mem_free[node] = bytes;
+	pthread_mutex_unlock(&fake.lock);
+}

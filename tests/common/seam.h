@@ -67,6 +67,8 @@ struct seam_topo {
 void seam_topo_install(const struct seam_topo *t);
 /* The fake's free bytes on @node now. */
 long long seam_topo_free(int node);
+/* Set the fake's free bytes on @node (memory used by others, say). */
+void seam_topo_set_free(int node, long long bytes);
 /* Move the calling thread (as the fake sees it) to @cpu. */
 void seam_topo_set_cpu(int cpu);
 

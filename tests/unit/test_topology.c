@@ -282,6 +282,57 @@ static void test_fallback_when_full(void **state)
 	assert_int_equal(dmab_device_destroy(dev), 0);
 }
 
+/* The device's own area first: reserved while node 1 had room, it serves
+ * after the node has filled up; what it cannot hold falls back. */
+static void test_device_area(void **state)
+{
+	(void)state;
+	struct seam_topo t = machine(2, 1, 64 * MiB);
+	struct dmab_device_config cfg = {.size = sizeof(cfg),
+					 .coherent = true,
+					 .numa_node = 1,
+					 .backend = "trace",
+					 .numa_area_size = 1 << 20};
+	struct dmab_device *dev = NULL;
+	void *cpu[3];
+	dmab_addr_t dma[3];
+
+	seam_topo_install(&t);
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	assert_int_equal(seam_topo_free(1), 62 * MiB); /* rounded up to 2 MiB */
+	assert_int_equal(stats_of(dev).alloc_local, 1);
+	seam_topo_set_free(1, 0); /* everyone else used node 1 up */
+
+	assert_int_equal(dmab_alloc_noncoherent(dev, 4096, DMAB_TO_DEVICE, &cpu[0], &dma[0]), 0);
+	assert_int_equal(dmab_alloc_coherent(dev, 1 * MiB, &cpu[1], &dma[1]), 0);
+	struct dmab_stats s = stats_of(dev);
+
+	assert_int_equal(s.alloc_local, 3);
+	assert_int_equal(s.alloc_fallback, 0);
+	assert_true((char *)cpu[1] >= (char *)cpu[0] + 4096 ||
+		    (char *)cpu[1] + MiB <= (char *)cpu[0]);
+
+	/* The area has less than 1 MiB left: node 1 has none, the default serves. */
+	assert_int_equal(dmab_alloc_coherent(dev, 1 * MiB, &cpu[2], &dma[2]), 0);
+	s = stats_of(dev);
+	assert_int_equal(s.alloc_fallback, 1);
+	assert_int_equal(s.alloc_node_fallback[1], 1);
+
+	/* Freed pages go back to the area and serve again. */
+	assert_int_equal(dmab_free_coherent(dev, 1 * MiB, cpu[1], dma[1]), 0);
+	assert_int_equal(dmab_alloc_coherent(dev, 1 * MiB, &cpu[1], &dma[1]), 0);
+	assert_int_equal(stats_of(dev).alloc_local, 4);
+	assert_int_equal(dmab_device_destroy(dev), -EBUSY);
+	for (int i = 2; i >= 1; i--)
+		assert_int_equal(dmab_free_coherent(dev, 1 * MiB, cpu[i], dma[i]), 0);
+	assert_int_equal(dmab_free_noncoherent(dev, 4096, cpu[0], dma[0], DMAB_TO_DEVICE), 0);
+	assert_int_equal(dmab_device_destroy(dev), 0);
+	assert_int_equal(seam_topo_free(1), 2 * MiB); /* the area given back */
+
+	cfg.numa_area_size = DMAB_ALLOC_MAX + 1;
+	assert_int_equal(dmab_device_create(&cfg, &dev), -EINVAL);
+}
+
 /* Pages that went elsewhere after the node was chosen: counted; strict fails. */
 static void test_mismatch(void **state)
 {
@@ -394,6 +445,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_pci_node, teardown),
 	    cmocka_unit_test_teardown(test_two_nodes_local, teardown),
 	    cmocka_unit_test_teardown(test_fallback_when_full, teardown),
+	    cmocka_unit_test_teardown(test_device_area, teardown),
 	    cmocka_unit_test_teardown(test_mismatch, teardown),
 	    cmocka_unit_test_teardown(test_eight_nodes, teardown),
 	    cmocka_unit_test_teardown(test_one_node_and_none, teardown),
