@@ -253,18 +253,21 @@ struct dmab_stats {
 	size_t bounce_page_size;	   /* its page size: 2 MiB hugepages or base */
 
 	/*
-	 * Placement of the memory the library gets for the device (bounce
-	 * pools and dmab_alloc_*), in the kernel's fallback order: the
-	 * device's node when it has the memory, else the default policy.
-	 * A region counts once, against the node it was wanted on (the
-	 * device's, or for a device without one the calling CPU's).
+	 * Placement of the memory the library gets for the device, in the
+	 * kernel's fallback order (the device's area, its node when it has
+	 * the memory, else the default policy), as the kernel reports it
+	 * after first touch. Each region counts once, against the node it
+	 * was wanted on (the device's, or for a device without one the
+	 * calling CPU's): every bounce pool, the device's area when it is
+	 * reserved, every dmab_alloc_* allocation and pool chunk (one from
+	 * the area too).
 	 */
 	int numa_node;		   /* the device's node; -1 none */
 	uint64_t alloc_local;	   /* regions placed on the node wanted */
 	uint64_t alloc_fallback;   /* regions that had to go elsewhere */
 	uint64_t alloc_mismatch;   /* regions found (move_pages) off their node */
 	uint64_t alloc_unverified; /* regions whose node the kernel would not say */
-	uint64_t alloc_live;	   /* dmab_alloc_* allocations not yet freed */
+	uint64_t alloc_live;	   /* allocations and pool chunks not yet freed */
 	uint64_t alloc_node_local[DMAB_STATS_NODES];	/* alloc_local by node */
 	uint64_t alloc_node_fallback[DMAB_STATS_NODES]; /* alloc_fallback by node */
 };

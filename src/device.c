@@ -131,10 +131,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	dmab__spare_init(&dev->spill_spare);
 	dmab__spare_init(&dev->facts_spare);
 	err = dmab__memdev_init(dev, &cfg);
-	if (err) {
-		err = dmab__fail(err, "device_create: out of memory");
+	if (err)
 		goto fail_mem;
-	}
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;

@@ -21,10 +21,10 @@ int dmab__memdev_init(struct dmab_device *dev, const struct dmab_device_config *
 	struct dmab__mem_dev *m = calloc(1, sizeof(*m));
 
 	if (!m)
-		return -ENOMEM;
+		return dmab__fail(-ENOMEM, "device_create: out of memory");
 	if (pthread_mutex_init(&m->lock, NULL) != 0) {
 		free(m);
-		return -ENOMEM;
+		return dmab__fail(-ENOMEM, "device_create: out of memory");
 	}
 	m->strict = cfg->numa_strict;
 	m->uncached = cfg->uncached;
