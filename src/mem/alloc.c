@@ -237,11 +237,13 @@ int dmab__free(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_di
 	struct dmab__mem_dev *m = dev->mem;
 	struct dmab__alloc **pp, *a;
 	const char *why = "is not a live allocation of this device";
+	enum dmab__alloc_kind was = kind;
 
 	pthread_mutex_lock(&m->lock);
 	for (pp = &m->allocs; (a = *pp); pp = &a->next) {
 		if (a->cpu != cpu)
 			continue;
+		was = a->kind;
 		why = mismatch(a, kind, dir, len, dma);
 		if (!why) {
 			*pp = a->next;
@@ -251,9 +253,9 @@ int dmab__free(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_di
 	}
 	pthread_mutex_unlock(&m->lock);
 	if (!a || why) {
-		if (a && a->kind != kind)
+		if (was != kind)
 			return dmab__fail(-EINVAL, "%s: %s: %p %s (%s); nothing freed", what,
-					  dev->name, cpu, why, kind_fn[a->kind]);
+					  dev->name, cpu, why, kind_fn[was]);
 		return dmab__fail(-EINVAL, "%s: %s: %p %s; nothing freed", what, dev->name, cpu,
 				  why);
 	}
