@@ -157,6 +157,26 @@ struct dmab_sim;
  *              The simulator must outlive the device. With @sim set, a
  *              @backend other than NULL or "sim" is -EINVAL, and DMAB_ARCH
  *              is ignored.
+ * @iommu:      DMAB_IOMMU_* : map through an emulated IOMMU (an ARM LPAE
+ *              stage-1 table in memory the library owns): bus addresses are
+ *              IOVAs under the DMA mask, and dmab_map_sg() maps a list into
+ *              one IOVA-contiguous range, merging entries into fewer segments
+ *              where the segment limits allow. 0 (DMAB_IOMMU_OFF) maps by
+ *              identity. The walker mode says how the table is kept: a
+ *              coherent walker needs no cache maintenance; a non-coherent one
+ *              gets each PTE write cleaned and completed (PER_PTE, as the
+ *              kernel's io-pgtable without deferred syncing) or all of a
+ *              call's PTE cleans issued in its batch, each line once, and
+ *              completed with its data cleans by one barrier (DEFERRED). The
+ *              IOMMU cannot be combined with a DMAB_BOUNCE_* flag other than
+ *              NEVER (nothing needs bouncing: every IOVA is under the mask).
+ *              On a simulator, the simulator's device translates through the
+ *              table (include/dmabatch/sim.h); one such device per simulator.
+ * @max_seg_size: longest DMA segment the device takes; 0 means 64 KiB (the
+ *              kernel's default). The identity path maps entries as given;
+ *              the IOMMU never merges entries into a segment longer than this.
+ * @seg_boundary_mask: a segment must not cross a multiple of this mask + 1;
+ *              2^k - 1 with k >= 12, or 0 for 4 GiB - 1 (the kernel's default).
  */
 struct dmab_device_config {
 	size_t size;
@@ -174,7 +194,22 @@ struct dmab_device_config {
 	const char *backend;
 	size_t line_size;
 	struct dmab_sim *sim;
+	unsigned iommu;
+	size_t max_seg_size;
+	uint64_t seg_boundary_mask;
 };
+
+/* dmab_device_config.iommu */
+#define DMAB_IOMMU_OFF	    0u /* identity translation */
+#define DMAB_IOMMU_COHERENT 1u /* the table walker snoops the CPU caches */
+#define DMAB_IOMMU_PER_PTE  2u /* non-coherent walker: each PTE write cleaned and completed */
+#define DMAB_IOMMU_DEFERRED 3u /* non-coherent walker: a call's PTE cleans batched, once per line  \
+				*/
+
+/** Default dmab_device_config.max_seg_size: 64 KiB. */
+#define DMAB_MAX_SEG_SIZE_DEFAULT ((size_t)65536)
+/** Default dmab_device_config.seg_boundary_mask: 4 GiB - 1. */
+#define DMAB_SEG_BOUNDARY_DEFAULT ((uint64_t)0xffffffffu)
 
 /**
  * struct dmab_stats - a device's counters since creation.
@@ -205,6 +240,15 @@ struct dmab_stats {
 	uint64_t bounce_pools_grown;	   /* extra pools ever added (pool_size too small) */
 	int bounce_node;		   /* node of the first pool's memory; -1 unknown */
 	size_t bounce_page_size;	   /* its page size: 2 MiB hugepages or base */
+
+	/* The emulated IOMMU (dmab_device_config.iommu); all 0 without one. */
+	uint64_t iommu_pte_lines;	/* lines cleaned for leaf PTE writes and clears */
+	uint64_t iommu_table_lines;	/* lines cleaned for new tables and table entries */
+	uint64_t iommu_pte_completions; /* barriers the PER_PTE mode added for PTE cleans */
+	uint64_t iommu_tlb_flushes;	/* gathered TLB invalidations of leaf ranges */
+	uint64_t iommu_walk_flushes;	/* invalidations for removed tables */
+	uint64_t iommu_table_pages;	/* table pages held now, the root included */
+	uint64_t iommu_segments;	/* DMA segments map_sg returned, in all */
 };
 
 /**
@@ -387,6 +431,14 @@ DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
  * any other device to SIZE_MAX. Return: the size; 0 for a NULL @dev.
  */
 DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
+
+/**
+ * dmab_opt_mapping_size() - the longest mapping of @dev that is still fast:
+ * with an IOMMU, the largest size its IOVA allocator serves from a cache
+ * (128 KiB, as the kernel's iova rcache), else dmab_max_mapping_size().
+ * Never more than dmab_max_mapping_size(). Return: the size; 0 for NULL.
+ */
+DMAB_API size_t dmab_opt_mapping_size(const struct dmab_device *dev);
 
 /** dmab_device_stats() - copy the device's counters. Return: 0 or -EINVAL. */
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,

@@ -9,6 +9,7 @@
 #include "bounce/bounce.h"
 #include "internal.h"
 #include "os/os.h"
+#include "xlate/iommu.h"
 
 /* The config's size in its first layout: the fields up to and including @sim. */
 #define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
@@ -98,6 +99,9 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 		goto fail_arch;
 	dmab__spare_init(&dev->spill_spare);
 	dmab__spare_init(&dev->facts_spare);
+	err = dmab__iommu_init(dev, &cfg);
+	if (err)
+		goto fail_iommu;
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;
@@ -105,6 +109,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	return 0;
 
 fail_bounce:
+	dmab__iommu_fini(dev);
+fail_iommu:
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
 	dmab__arch_release(&dev->arch);
@@ -125,6 +131,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
 	dmab__bounce_fini(dev);
+	dmab__iommu_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
 	dmab__arch_release(&dev->arch);
@@ -165,6 +172,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_bytes_to_device = v[DMAB__CTR_BYTES_TO_DEV];
 	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];
 	dmab__bounce_stats(dev, out);
+	dmab__iommu_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;
 	return 0;
