@@ -424,6 +424,54 @@ static void test_missing_clean_faults(void **state)
 	}
 }
 
+/* A failure part-way through a list unwinds: nothing stays mapped. */
+static void test_unwind(void **state)
+{
+	(void)state;
+	struct dmab_device *dev = iommu_dev(NULL, DMAB_IOMMU_DEFERRED, 64, 0, 0);
+	uint8_t *buf = pages(8);
+	struct dmab_sg sg[3];
+
+	every_other(sg, 3, buf, PG);
+	/* An output address the 48-bit table cannot hold: the third entry fails. */
+	sg[2].addr = (void *)(uintptr_t)((uint64_t)1 << 48);
+	struct dmab_stats a = stats_of(dev);
+
+	assert_int_equal(dmab_map_sg(dev, sg, 3, DMAB_TO_DEVICE, 0), -EINVAL);
+	struct dmab_stats b = stats_of(dev);
+
+	assert_int_equal(b.live_mappings, 0);
+	assert_int_equal(b.maps, a.maps);
+	assert_int_equal(b.iommu_segments, a.iommu_segments);
+	every_other(sg, 3, buf, PG);
+	assert_int_equal(dmab_map_sg(dev, sg, 3, DMAB_TO_DEVICE, 0), 1);
+	assert_int_equal(dmab_unmap_sg(dev, sg, 3, DMAB_TO_DEVICE, 0), 0);
+	assert_int_equal(dmab_device_destroy(dev), 0);
+	free(buf);
+
+	/* IOVA space under a 16-bit mask: 15 usable pages. */
+	struct dmab_device_config cfg = {.size = sizeof(cfg),
+					 .numa_node = -1,
+					 .backend = "trace",
+					 .dma_bits = 16,
+					 .iommu = DMAB_IOMMU_DEFERRED};
+
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	buf = pages(16);
+	struct dmab_sg big[2] = {{.addr = buf, .len = 8 * PG},
+				 {.addr = buf + 8 * PG, .len = 8 * PG}};
+
+	assert_int_equal(dmab_map_sg(dev, big, 1, DMAB_TO_DEVICE, 0), 1);
+	assert_true(big[0].dma_addr + big[0].dma_len - 1 <= 0xffff);
+	assert_int_equal(dmab_map_sg(dev, &big[1], 1, DMAB_TO_DEVICE, 0), -ENOMEM);
+	assert_int_equal(stats_of(dev).live_mappings, 1);
+	assert_int_equal(dmab_unmap_sg(dev, big, 1, DMAB_TO_DEVICE, 0), 0);
+	assert_int_equal(dmab_map_sg(dev, &big[1], 1, DMAB_TO_DEVICE, 0), 1);
+	assert_int_equal(dmab_unmap_sg(dev, &big[1], 1, DMAB_TO_DEVICE, 0), 0);
+	assert_int_equal(dmab_device_destroy(dev), 0);
+	free(buf);
+}
+
 /* One IOMMU device per simulator. */
 static void test_one_per_sim(void **state)
 {
@@ -453,6 +501,7 @@ int main(void)
 	    cmocka_unit_test(test_levels),
 	    cmocka_unit_test(test_missing_clean_faults),
 	    cmocka_unit_test(test_one_per_sim),
+	    cmocka_unit_test(test_unwind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
