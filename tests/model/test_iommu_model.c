@@ -42,56 +42,49 @@ static int make_list(uint8_t *arena, struct dmab_sg *sg)
 	return n;
 }
 
-/* The device's view of each segment against the entries it covers. */
-static void device_reads(struct dmab_sim *sim, const struct dmab_sg *sg, int n, int segs,
-			 unsigned tag)
+/*
+ * Segment @s's bytes as the entries it covers hold them, pat(tag + entry,
+ * offset), into @img; *@e and *@eoff carry the position in the list from
+ * one segment to the next.
+ */
+static void seg_image(const struct dmab_sg *sg, int n, int s, int *e, size_t *eoff, uint8_t *img,
+		      unsigned tag)
 {
-	static uint8_t seg[64 * PG];
-	int e = 0;
-	size_t eoff = 0;
-
-	for (int s = 0; s < segs; s++) {
-		assert_true(sg[s].dma_len <= sizeof(seg));
-		assert_int_equal(dmab_sim_dev_read(sim, sg[s].dma_addr, seg, sg[s].dma_len), 0);
-		for (size_t done = 0; done < sg[s].dma_len;) {
-			while (e < n && eoff == sg[e].len) {
-				e++;
-				eoff = 0;
-			}
-			assert_true(e < n);
-			size_t k = sg[e].len - eoff < sg[s].dma_len - done ? sg[e].len - eoff
-									   : sg[s].dma_len - done;
-
-			for (size_t i = 0; i < k; i++)
-				assert_int_equal(seg[done + i], pat(tag + (unsigned)e, eoff + i));
-			done += k;
-			eoff += k;
+	for (size_t done = 0; done < sg[s].dma_len;) {
+		while (*e < n && *eoff == sg[*e].len) {
+			(*e)++;
+			*eoff = 0;
 		}
+		assert_true(*e < n);
+		size_t k = sg[*e].len - *eoff < sg[s].dma_len - done ? sg[*e].len - *eoff
+								     : sg[s].dma_len - done;
+
+		for (size_t i = 0; i < k; i++)
+			img[done + i] = pat(tag + (unsigned)*e, *eoff + i);
+		done += k;
+		*eoff += k;
 	}
 }
 
-static void device_writes(struct dmab_sim *sim, const struct dmab_sg *sg, int n, int segs,
-			  unsigned tag)
+/* The device reads each segment (and must see the entries' data), or
+ * writes it (the entries' expected data for a later check). */
+static void device_access(struct dmab_sim *sim, const struct dmab_sg *sg, int n, int segs,
+			  unsigned tag, bool write)
 {
-	static uint8_t seg[64 * PG];
+	static uint8_t img[64 * PG], got[64 * PG];
 	int e = 0;
 	size_t eoff = 0;
 
 	for (int s = 0; s < segs; s++) {
-		for (size_t done = 0; done < sg[s].dma_len;) {
-			while (e < n && eoff == sg[e].len) {
-				e++;
-				eoff = 0;
-			}
-			size_t k = sg[e].len - eoff < sg[s].dma_len - done ? sg[e].len - eoff
-									   : sg[s].dma_len - done;
-
-			for (size_t i = 0; i < k; i++)
-				seg[done + i] = pat(tag + (unsigned)e, eoff + i);
-			done += k;
-			eoff += k;
+		assert_true(sg[s].dma_len <= sizeof(img));
+		seg_image(sg, n, s, &e, &eoff, img, tag);
+		if (write) {
+			assert_int_equal(
+			    dmab_sim_dev_write(sim, sg[s].dma_addr, img, sg[s].dma_len), 0);
+			continue;
 		}
-		assert_int_equal(dmab_sim_dev_write(sim, sg[s].dma_addr, seg, sg[s].dma_len), 0);
+		assert_int_equal(dmab_sim_dev_read(sim, sg[s].dma_addr, got, sg[s].dma_len), 0);
+		assert_memory_equal(got, img, sg[s].dma_len);
 	}
 }
 
@@ -131,10 +124,10 @@ static void run(unsigned mode, double chaos, uint64_t seed)
 
 		assert_true(segs >= 1 && segs <= n);
 		if (dir != DMAB_FROM_DEVICE)
-			device_reads(sim, sg, n, segs, tag);
+			device_access(sim, sg, n, segs, tag, false);
 		assert_int_equal(dmab_sim_tick(sim), 0);
 		if (dir != DMAB_TO_DEVICE)
-			device_writes(sim, sg, n, segs, tag + 8);
+			device_access(sim, sg, n, segs, tag + 8, true);
 		assert_int_equal(dmab_unmap_sg(dev, sg, n, dir, 0), 0);
 		if (dir != DMAB_TO_DEVICE)
 			for (int i = 0; i < n; i++)
