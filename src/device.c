@@ -11,7 +11,7 @@
 #include "os/os.h"
 #include "xlate/iommu.h"
 
-/* The config's size in its first layout: the fields up to and including @sim. */
+/* The smallest config size there is: the fields up to and including @sim. */
 #define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
 
 /*
@@ -27,8 +27,9 @@ static int read_config(const struct dmab_device_config *cfg, struct dmab_device_
 		out->numa_node = -1;
 		return 0;
 	}
+	/* 0: the caller was built against this header (see @size). */
 	if (size == 0)
-		size = CONFIG_V1_SIZE;
+		size = sizeof(*out);
 	if (size < CONFIG_V1_SIZE || size > sizeof(*out))
 		return dmab__fail(-EINVAL,
 				  "device_create: config size %zu is not one this library (%zu) "
