@@ -331,6 +331,14 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * Entries that bounce are copied into their slots before the slots' cleans
  * are issued; bounced and direct entries share the one completion.
  *
+ * On a device with an IOMMU (dmab_device_config.iommu) the list is mapped
+ * into one IOVA range and neighbouring entries merge into one segment where
+ * the first ends and the second starts on a page boundary, within
+ * max_seg_size and seg_boundary_mask: the segments are written to the first
+ * entries' dma_addr and dma_len, the other entries get 0 and 0. Unmap and
+ * the sg syncs take the list as it was mapped (same entries, same nents);
+ * the single-range calls on such a device take a range within one entry.
+ *
  * Return: the number of DMA segments used (> 0); -EINVAL for bad arguments
  * (any entry: NULL address with non-zero length, address overflow); -ERANGE
  * or -ENOMEM as for dmab_map_single(), for any entry. On failure every entry
