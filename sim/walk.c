@@ -95,7 +95,7 @@ int dmab__sim_walk_dma(struct dmab_sim *sim, dmab_addr_t iova, void *dst, const 
 	/* Check the whole range first: a fault moves no byte. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t done = 0; done < len;) {
-			uint64_t pa, left;
+			uint64_t pa = 0, left = 0;
 			int err = translate(sim, iova + done, write, &pa, &left, what);
 
 			if (err)

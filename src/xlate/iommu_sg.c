@@ -216,7 +216,7 @@ int dmab__iommu_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, e
 static int lookup(struct dmab__iommu *m, const struct dmab_sg *sg, int nents,
 		  struct dmab__iommu_rec **out, const char *what)
 {
-	uint64_t total;
+	uint64_t total = 0;
 	size_t bytes;
 	struct dmab__iommu_rec *r = NULL;
 
