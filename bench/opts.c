@@ -141,17 +141,8 @@ static int size_arg(const char *arg, size_t *out)
 	return 0;
 }
 
-enum {
-	O_MAX_SAMPLES = 256,
-	O_JSON,
-	O_SEED,
-	O_SWEEP,
-	O_OUT,
-	O_POINT_MS,
-	O_GOALS,
-	O_NO_DRAIN,
-	O_IOMMU
-};
+enum { O_MAX_SAMPLES = 256, O_JSON, O_SEED, O_SWEEP, O_OUT, O_POINT_MS, O_GOALS, O_NO_DRAIN };
+enum { O_IOMMU = O_NO_DRAIN + 1 };
 
 /* The flags an experiment decides itself: giving one there is an error. */
 static int check_fixed(const struct bench_opts *o, const char *given)
