@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__mem_dev;
 struct dmab__iommu;
 
 /* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
@@ -42,6 +43,7 @@ struct dmab_device {
 	struct dmab__bounce_pools *bounce_pools;
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
+	struct dmab__mem_dev *mem;	/* placement counts, allocations (src/mem/) */
 	/* The emulated IOMMU (src/xlate/iommu.h), or NULL: identity. */
 	struct dmab__iommu *iommu;
 	size_t max_seg_size; /* segment limits, the config's or the defaults */

@@ -270,35 +270,25 @@ void dmab__iommu_rec_del(struct dmab__iommu *m, struct dmab__iommu_rec *r)
 }
 
 /*
- * The per-range ops. Only to_cpu is reached through the seam (the sync of
- * a single range); map and unmap of a device with an IOMMU go through
- * iommu_sg.c, which maps whole lists. map/unmap here are that same path for
- * one range, for a caller of the seam that has no list.
+ * The per-range ops, for callers of the seam (the sync of a single range,
+ * the DMA allocations of src/mem/): map and unmap are iommu_sg.c's path
+ * for one range, as a translation (no call counted, nothing live). The
+ * API's map and unmap of a device with an IOMMU go to iommu_sg.c directly.
  */
 static int iommu_map(void *ctx, void *cpu, size_t len, dmab_addr_t *bus)
 {
 	struct dmab__iommu *m = ctx;
-	struct dmab_sg one = {.addr = cpu, .len = len};
-	int r = dmab__iommu_map_sg(m->dev, &one, 1, DMAB_BIDIRECTIONAL, DMAB_ATTR_SKIP_CPU_SYNC,
-				   "iommu map");
 
-	if (r < 0)
-		return r;
-	*bus = one.dma_addr;
-	return 0;
+	return dmab__iommu_map_range(m->dev, cpu, len, bus);
 }
 
 static void iommu_unmap(void *ctx, dmab_addr_t bus, size_t len)
 {
 	struct dmab__iommu *m = ctx;
-	struct dmab_sg one = {.addr = NULL, .len = len, .dma_addr = bus, .dma_len = len};
 	void *cpu;
 
-	if (dmab__xlate_iommu.to_cpu(ctx, bus, len, &cpu))
-		return;
-	one.addr = cpu;
-	(void)dmab__iommu_unmap_sg(m->dev, &one, 1, DMAB_BIDIRECTIONAL, DMAB_ATTR_SKIP_CPU_SYNC,
-				   "iommu unmap");
+	if (!dmab__xlate_iommu.to_cpu(ctx, bus, len, &cpu))
+		dmab__iommu_unmap_range(m->dev, cpu, bus, len);
 }
 
 /* The CPU side of [bus, bus + len): mapped throughout and CPU-contiguous. */

@@ -75,6 +75,9 @@ int dmab__iommu_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, e
 		       unsigned attrs, const char *what);
 int dmab__iommu_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
 			 unsigned attrs, const char *what);
+/* The per-range seam (xlate.h): a translation, not an API call (no counts). */
+int dmab__iommu_map_range(struct dmab_device *dev, void *cpu, size_t len, dmab_addr_t *bus);
+void dmab__iommu_unmap_range(struct dmab_device *dev, void *cpu, dmab_addr_t bus, size_t len);
 int dmab__iommu_sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
 			bool for_device, const char *what);
 

@@ -161,8 +161,9 @@ static void data_sync(struct dmab__batch *b, struct dmab_device *dev, const stru
 	}
 }
 
-int dmab__iommu_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
-		       unsigned attrs, const char *what)
+/* @call: a map call of the API (counted, live), else a translation only. */
+static int map_list(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
+		    unsigned attrs, bool call, const char *what)
 {
 	struct dmab__iommu *m = dev->iommu;
 	uint64_t total, base = 0;
@@ -208,8 +209,15 @@ int dmab__iommu_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, e
 								 .bytes = bytes});
 	m->segments += (uint64_t)nseg;
 	pthread_mutex_unlock(&m->lock);
-	count(dev, DMAB__CTR_MAPS, nents);
+	if (call)
+		count(dev, DMAB__CTR_MAPS, nents);
 	return nseg;
+}
+
+int dmab__iommu_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
+		       unsigned attrs, const char *what)
+{
+	return map_list(dev, sg, nents, dir, attrs, true, what);
 }
 
 /* The live mapping @sg names, checked against it. Under the lock. */
@@ -239,8 +247,8 @@ static int lookup(struct dmab__iommu *m, const struct dmab_sg *sg, int nents,
 	return 0;
 }
 
-int dmab__iommu_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
-			 unsigned attrs, const char *what)
+static int unmap_list(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
+		      unsigned attrs, bool call, const char *what)
 {
 	struct dmab__iommu *m = dev->iommu;
 	struct dmab__iommu_rec *r;
@@ -248,7 +256,8 @@ int dmab__iommu_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 	pthread_mutex_lock(&m->lock);
 	int err = lookup(m, sg, nents, &r, what);
 
-	if (!err && atomic_load_explicit(&dev->c.live, memory_order_relaxed) < (uint64_t)nents)
+	if (!err && call &&
+	    atomic_load_explicit(&dev->c.live, memory_order_relaxed) < (uint64_t)nents)
 		err = dmab__fail(-EINVAL, "%s: %s: %d entries to unmap but fewer are mapped", what,
 				 dev->name, nents);
 	if (err) {
@@ -272,8 +281,33 @@ int dmab__iommu_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 	}
 	(void)dmab__batch_finish(&b);
 	pthread_mutex_unlock(&m->lock);
-	count(dev, DMAB__CTR_UNMAPS, -(int64_t)nents);
+	if (call)
+		count(dev, DMAB__CTR_UNMAPS, -(int64_t)nents);
 	return 0;
+}
+
+int dmab__iommu_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
+			 unsigned attrs, const char *what)
+{
+	return unmap_list(dev, sg, nents, dir, attrs, true, what);
+}
+
+int dmab__iommu_map_range(struct dmab_device *dev, void *cpu, size_t len, dmab_addr_t *bus)
+{
+	struct dmab_sg one = {.addr = cpu, .len = len};
+	int r =
+	    map_list(dev, &one, 1, DMAB_BIDIRECTIONAL, DMAB_ATTR_SKIP_CPU_SYNC, false, "iommu map");
+
+	*bus = one.dma_addr;
+	return r < 0 ? r : 0;
+}
+
+void dmab__iommu_unmap_range(struct dmab_device *dev, void *cpu, dmab_addr_t bus, size_t len)
+{
+	struct dmab_sg one = {.addr = cpu, .len = len, .dma_addr = bus, .dma_len = len};
+
+	(void)unmap_list(dev, &one, 1, DMAB_BIDIRECTIONAL, DMAB_ATTR_SKIP_CPU_SYNC, false,
+			 "iommu unmap");
 }
 
 int dmab__iommu_sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
