@@ -88,6 +88,12 @@ struct dmab_arch_ops {
 	 * dmab_device_backend_desc(); static storage. NULL: the name.
 	 */
 	const char *(*describe)(const struct dmab_arch *a);
+	/*
+	 * Optional: the device's DMA goes through an IOMMU table whose root is
+	 * at walker address @root (0: no longer). The simulator's device then
+	 * walks it. Returns 0 or a negative errno (with dmab__fail()).
+	 */
+	int (*iommu)(struct dmab_arch *a, uint64_t root);
 };
 
 /*
