@@ -339,6 +339,14 @@ DMAB_API DMAB_NODISCARD int dmab_device_destroy(struct dmab_device *dev);
 
 /** dmab_device_backend() - the name of the device's cache backend. */
 DMAB_API const char *dmab_device_backend(const struct dmab_device *dev);
+/**
+ * dmab_device_backend_desc() - what the device's backend issues, in words:
+ * its instructions for clean, invalidate and clean+invalidate, its
+ * completion, and any CPU errata it works around (the aarch64 backend on a
+ * Cortex-A53 r0p0-r0p2 issues DC CIVAC for clean). Static storage; the
+ * backend's name when it has nothing to add; "" for a NULL @dev.
+ */
+DMAB_API const char *dmab_device_backend_desc(const struct dmab_device *dev);
 /** dmab_device_line_size() - the cache line size the device's backend uses. */
 DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
 

@@ -132,3 +132,13 @@ const struct dmab_arch *dmab__device_arch(const struct dmab_device *dev)
 {
 	return dev ? &dev->arch : NULL;
 }
+
+const char *dmab_device_backend_desc(const struct dmab_device *dev)
+{
+	const char *d;
+
+	if (!dev || !dev->arch.ops)
+		return "";
+	d = dev->arch.ops->describe ? dev->arch.ops->describe(&dev->arch) : NULL;
+	return d ? d : dev->arch.ops->name;
+}
