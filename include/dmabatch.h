@@ -16,6 +16,18 @@
  *   it returns (one completion barrier per call, DSB SY on aarch64, SFENCE on
  *   x86_64), except the dmab_batch_* calls, which complete at commit.
  * - A device may be used from several threads at once.
+ * - What normal mode checks of an unmap or sync: the arguments (NULL, zero
+ *   counts, directions, attribute bits); ranges whose end, rounded up to
+ *   whole cache lines, would wrap past the top of the address space; for a
+ *   bus address inside a bounce pool, that it is a live bounce mapping (its
+ *   exact start and length at unmap, inside it at sync). Direct (unbounced)
+ *   mappings are not tracked one by one: an unmap of a direct range is
+ *   refused only when it lies outside every range this device ever mapped
+ *   directly, or when more direct entries would be unmapped than are live;
+ *   a sync of a direct range is not checked at all. Anything else (a wrong
+ *   length, a range inside the span that was never mapped, a second unmap
+ *   of a direct mapping while others are live) is the caller's bug, which
+ *   only the DMA-API checker catches.
  */
 #ifndef DMABATCH_H
 #define DMABATCH_H
@@ -76,7 +88,10 @@ enum dmab_dir {
  * line boundary): the CPU's traffic on the neighbour could write the line
  * back over the device's data. Off by default: it costs a copy, and lists
  * whose entries share lines with each other are usually safe. Buffers longer
- * than dmab_max_mapping_size() are maintained in place as without the flag.
+ * than a bounce mapping may be (256 KiB less @min_align_mask rounded up to
+ * whole slots: what dmab_max_mapping_size() gives with DMAB_BOUNCE_FORCE)
+ * are maintained in place as without the flag, so with this flag alone
+ * dmab_max_mapping_size() is SIZE_MAX.
  */
 #define DMAB_BOUNCE_UNALIGNED (1u << 1)
 /** Never bounce: no pool; a buffer beyond the mask fails with -ERANGE. */
@@ -222,8 +237,15 @@ DMAB_API DMAB_NODISCARD int dmab_device_create(const struct dmab_device_config *
 
 /**
  * dmab_device_destroy() - release a device.
- * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live (the device is
- * left intact).
+ * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live or any bounce
+ * slot is held (the device is left intact).
+ *
+ * A device that may bounce talks to liburcu (urcu-bp) only when it has had
+ * an extra pool (pool_max_extra): that pool's lookups, its retirement and,
+ * at destroy, the wait for retired pools. liburcu aborts the process when
+ * its own allocation fails in those places (the first read-side lock of a
+ * thread, the first call_rcu worker, rcu_barrier); the library cannot turn
+ * those into error codes. A device that never grew makes no liburcu call.
  */
 DMAB_API DMAB_NODISCARD int dmab_device_destroy(struct dmab_device *dev);
 
@@ -268,8 +290,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, 
  * are invalidated, then, after the completion, copied back to the original
  * (FROM_DEVICE, BIDIRECTIONAL, unless SKIP_CPU_SYNC) and freed.
  *
- * Return: 0; -EINVAL for bad arguments, when the device has no live mapping,
- * or when @addr and @len are not exactly a bounced mapping's.
+ * Return: 0; -EINVAL for bad arguments, for a direct range no mapping of
+ * the device ever covered or when no direct mapping is live, or when @addr
+ * and @len, inside a bounce pool, are not exactly a live bounce mapping's
+ * (see the checks at the top of this header).
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 					      enum dmab_dir dir, unsigned attrs);
@@ -289,7 +313,9 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * (any entry: NULL address with non-zero length, address overflow); -ERANGE
  * or -ENOMEM as for dmab_map_single(), for any entry. On failure every entry
  * mapped so far is unmapped and its slots freed; only bounce_full and
- * bounce_slots_hwm may remember the attempt.
+ * bounce_slots_hwm may remember the attempt, and the device's first bounce
+ * pool, if this call made it, stays (bounce_pools 0 -> 1): it is made once,
+ * at the first mapping that bounces, and kept until destroy.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);
@@ -299,7 +325,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg 
  * Invalidates (FROM_DEVICE, BIDIRECTIONAL) every entry, completes once, and
  * only then copies bounced entries back (in per-entry mode: each entry
  * completes, and is copied back, before the next).
- * Return: 0; -EINVAL for bad arguments or more entries than are mapped.
+ * A list that names one bounce mapping twice unmaps it once (and counts it
+ * once in live_mappings); direct entries are counted as listed.
+ * Return: 0; -EINVAL for bad arguments, for any entry refused as for
+ * dmab_unmap_single(), or more direct entries than are mapped.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					  enum dmab_dir dir, unsigned attrs);
@@ -383,8 +412,12 @@ DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
 /**
  * dmab_max_mapping_size() - the longest buffer one mapping of @dev may have.
  * A device that may bounce (narrow mask, DMAB_BOUNCE_FORCE) is limited to
- * what 128 contiguous slots hold (256 KiB) less the @min_align_mask offset;
- * any other device to SIZE_MAX. Return: the size; 0 for a NULL @dev.
+ * what 128 contiguous slots hold (256 KiB) less @min_align_mask rounded up
+ * to whole slots, whatever a buffer's own offset: a buffer that must bounce
+ * and is longer gets -ERANGE, one this long or shorter never does for its
+ * length. Any other device (DMAB_BOUNCE_UNALIGNED alone among them: what is
+ * too long to bounce is maintained in place) maps any length: SIZE_MAX.
+ * Return: the size; 0 for a NULL @dev.
  */
 DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 
@@ -392,7 +425,8 @@ DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,
 					      struct dmab_stats *out);
 
-/** dmab_strerror() - words for a return code (negative errno or 0). */
+/** dmab_strerror() - words for a return code (negative errno or 0); any
+ * other value (positive, INT_MIN) gives "not an error code". */
 DMAB_API const char *dmab_strerror(int err);
 /** dmab_last_error() - detail of this thread's last failed call, or "". */
 DMAB_API const char *dmab_last_error(void);

@@ -112,8 +112,10 @@ static void pool_free_rcu(struct rcu_head *head)
 void dmab__bounce_pools_fini(struct dmab__bounce_pools *bp)
 {
 	/* Retired pools still waiting for their grace period go first: their
-	 * destruction talks to the device. */
-	rcu_barrier();
+	 * destruction talks to the device. Only if there are any: liburcu
+	 * allocates in rcu_barrier() and aborts when it cannot. */
+	if (atomic_load(&bp->retired))
+		rcu_barrier();
 	struct dmab__pool *p = atomic_load_explicit(&bp->pools, memory_order_acquire);
 
 	while (p) {
@@ -317,7 +319,7 @@ static int alloc_in_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, un
  * shrank it: look again) or it is at its limit (-ENOSPC). The first pool is
  * made here too, at the first allocation.
  */
-static int grow(struct dmab__bounce_pools *bp, unsigned gen)
+static int grow(struct dmab__bounce_pools *bp, unsigned gen, struct dmab__pool **made)
 {
 	int err = 0;
 
@@ -351,6 +353,7 @@ static int grow(struct dmab__bounce_pools *bp, unsigned gen)
 		atomic_store(&bp->page, p->mem.page);
 	} else {
 		atomic_fetch_add(&bp->grown, 1);
+		*made = p;
 	}
 	atomic_fetch_add(&bp->npools, 1);
 	atomic_fetch_add(&bp->total_slots, p->nslots);
@@ -360,12 +363,30 @@ out:
 	return err;
 }
 
+static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p);
+
+/*
+ * An extra pool this call made but did not take slots from (another thread
+ * freed room meanwhile) is retired now: retirement is otherwise reached
+ * only from the free of a slot, which such a pool never sees.
+ */
+static int got(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *made,
+	       struct dmab__pool *pool)
+{
+	if (made && made != pool) {
+		dmab__hold_release(h); /* retire() takes every area lock */
+		retire(bp, made);
+	}
+	return 0;
+}
+
 int dmab__slots_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_t n, uint64_t cmask,
 		      uint64_t want, struct dmab__pool **pool, size_t *first)
 {
 	/* A list goes on where its previous entry went (its area is still
 	 * locked); a new call starts in the calling CPU's area. */
 	unsigned start = h && h->area >= 0 ? (unsigned)h->area : dmab__bounce_cpu_area(bp);
+	struct dmab__pool *made = NULL;
 
 	for (;;) {
 		unsigned gen = atomic_load_explicit(&bp->gen, memory_order_acquire);
@@ -375,19 +396,28 @@ int dmab__slots_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_
 					      pool, first);
 
 			if (r > 0)
-				return 0;
+				return got(bp, h, made, *pool);
 			if (r < 0) {
 				/* alloc_in_area left nothing held */
 				*pool = alloc_slow(bp, start, n, cmask, want, first);
 				if (*pool)
-					return 0;
+					return got(bp, h, made, *pool);
 				break;
 			}
 		}
-		int err = grow(bp, gen);
+		struct dmab__pool *now = NULL;
+		int err = grow(bp, gen, &now);
 
-		if (err)
+		if (now) {
+			if (made) /* ours, never used, and the list changed again */
+				retire(bp, made);
+			made = now;
+		}
+		if (err) {
+			if (made)
+				retire(bp, made);
 			return err;
+		}
 	}
 }
 
@@ -413,8 +443,10 @@ static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
 	}
 	unlock_all(bp);
 	pthread_mutex_unlock(&bp->grow_lock);
-	if (empty)
+	if (empty) {
+		atomic_fetch_add(&bp->retired, 1);
 		call_rcu(&p->rcu, pool_free_rcu);
+	}
 }
 
 void dmab__slots_free(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *p,
