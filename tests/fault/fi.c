@@ -6,7 +6,9 @@
  * the process (the library, liburcu, libnuma) comes here first and goes on
  * to the real one (dlsym RTLD_NEXT: the sanitizer's or the C library's).
  *
- * While armed (fi_arm(1)), calls of one class are counted, and the Nth
+ * While armed (fi_arm(1), in the calling thread only: threads the library
+ * starts run unarmed, their creation is what is failed), calls of one
+ * class are counted, and the Nth
  * fails as the real call would under pressure (FI_CLASS, FI_N; FI_PERSIST=1
  * fails every one from the Nth on). FI_N=0 fails none: the counts, printed
  * at exit as "fi-count CLASS N" when FI_COUNT is set, are the injection
@@ -32,7 +34,7 @@
 
 static const char *const class_names[FI_NCLASS] = {"alloc", "mmap", "madvise",
 						   "numa",  "open", "thread"};
-static atomic_int armed;
+static __thread int armed; /* per thread: a new thread's start-up is never failed */
 static int fail_class = -1;
 static long fail_n;
 static int persist;
@@ -78,7 +80,7 @@ const char *fi_class_name(int c)
 void fi_arm(int on)
 {
 	configure();
-	atomic_store(&armed, on);
+	armed = on;
 }
 
 long fi_count(int c)
@@ -89,20 +91,62 @@ long fi_count(int c)
 /* Should this call of class @c fail? Counted only while armed. */
 static int inject(int c)
 {
-	if (resolving || !atomic_load_explicit(&armed, memory_order_relaxed))
+	if (resolving || !armed)
 		return 0;
 	long k = atomic_fetch_add(&count[c], 1) + 1;
 
 	return c == fail_class && fail_n > 0 && (k == fail_n || (persist && k > fail_n));
 }
 
-#define REAL(type, name, args)                                                                     \
-	static type(*real_##name) args;                                                            \
-	if (!real_##name) {                                                                        \
-		resolving = 1;                                                                     \
-		real_##name = (type(*) args)dlsym(RTLD_NEXT, #name);                               \
-		resolving = 0;                                                                     \
-	}
+/* The real functions, all found at the first interposed call. */
+static void *(*real_malloc)(size_t);
+static void *(*real_calloc)(size_t, size_t);
+static void *(*real_realloc)(void *, size_t);
+static void (*real_free)(void *);
+static void *(*real_aligned_alloc)(size_t, size_t);
+static int (*real_posix_memalign)(void **, size_t, size_t);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static int (*real_madvise)(void *, size_t, int);
+static long (*real_mbind)(void *, unsigned long, int, const unsigned long *, unsigned long,
+			  unsigned);
+static long (*real_get_mempolicy)(int *, unsigned long *, unsigned long, void *, unsigned);
+static long (*real_set_mempolicy)(int, const unsigned long *, unsigned long);
+static int (*real_open)(const char *, int, ...);
+static int (*real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static atomic_int resolved;
+
+static void *find(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+static void resolve(void)
+{
+	if (atomic_load_explicit(&resolved, memory_order_acquire) || resolving)
+		return;
+	resolving = 1;
+	real_malloc = (void *(*)(size_t))find("malloc");
+	real_calloc = (void *(*)(size_t, size_t))find("calloc");
+	real_realloc = (void *(*)(void *, size_t))find("realloc");
+	real_free = (void (*)(void *))find("free");
+	real_aligned_alloc = (void *(*)(size_t, size_t))find("aligned_alloc");
+	real_posix_memalign = (int (*)(void **, size_t, size_t))find("posix_memalign");
+	real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))find("mmap");
+	real_madvise = (int (*)(void *, size_t, int))find("madvise");
+	real_mbind = (long (*)(void *, unsigned long, int, const unsigned long *, unsigned long,
+			       unsigned))find("mbind");
+	real_get_mempolicy = (long (*)(int *, unsigned long *, unsigned long, void *,
+				       unsigned))find("get_mempolicy");
+	real_set_mempolicy =
+	    (long (*)(int, const unsigned long *, unsigned long))find("set_mempolicy");
+	real_open = (int (*)(const char *, int, ...))find("open");
+	real_pthread_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+				       void *))find("pthread_create");
+	resolving = 0;
+	atomic_store_explicit(&resolved, 1, memory_order_release);
+}
+
+#define REAL(type, name, args) resolve()
 
 void *malloc(size_t n)
 {
@@ -143,7 +187,8 @@ void free(void *p)
 	if (!p || is_boot(p))
 		return;
 	REAL(void, free, (void *));
-	real_free(p);
+	if (real_free) /* else a block freed while resolving: kept */
+		real_free(p);
 }
 
 void *aligned_alloc(size_t a, size_t n)
@@ -274,9 +319,8 @@ static void on_abort(int sig)
 
 __attribute__((constructor)) static void setup(void)
 {
-	void *frames[4];
-
-	(void)backtrace(frames, 4); /* loads what backtrace needs, before any abort */
+	/* backtrace() loads libgcc_s at its first call; not done here, where
+	 * that dlopen would show as a leak at exit, but in the abort handler. */
 	signal(SIGABRT, on_abort);
 }
 
