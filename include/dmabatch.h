@@ -111,7 +111,10 @@ enum dmab_sync_mode {
 /**
  * struct dmab_sg - one scatter-gather entry, filled by the caller.
  * @addr:     CPU address of the buffer.
- * @len:      its length in bytes; 0 is allowed and maps nothing.
+ * @len:      its length in bytes; 0 is allowed: the entry gets no
+ *            maintenance, no bounce slot and @dma_len 0, but it is still an
+ *            entry: it counts in dmab_map_sg()'s return value and in
+ *            live_mappings, and unmap_sg takes it back like any other.
  * @dma_addr: out: the bus address the device uses, set by dmab_map_sg().
  * @dma_len:  out: the length at @dma_addr, set by dmab_map_sg().
  */
@@ -166,7 +169,7 @@ struct dmab_sim;
  * @backend:    cache backend by name ("aarch64", "x86_64", "generic",
  *              "trace", "sim"); NULL means "sim" if @sim is set, else the
  *              DMAB_ARCH environment variable if set, else the best backend
- *              that probes on this CPU.
+ *              that probes on this CPU. "" is -EINVAL (only NULL picks).
  * @line_size:  for the "trace" backend only: the line size it models, a
  *              power of two from 16 to 2048; 0 means 64. Must be 0 otherwise.
  * @sim:        put the device on this simulator (include/dmabatch/sim.h):
@@ -311,7 +314,8 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * Entries that bounce are copied into their slots before the slots' cleans
  * are issued; bounced and direct entries share the one completion.
  *
- * Return: the number of DMA segments used (> 0); -EINVAL for bad arguments
+ * Return: the number of DMA segments used (> 0; today always @nents, empty
+ * entries included: entries are never merged); -EINVAL for bad arguments
  * (any entry: NULL address with non-zero length, address overflow); -ERANGE
  * or -ENOMEM as for dmab_map_single(), for any entry. On failure every entry
  * mapped so far is unmapped and its slots freed; only bounce_full and
@@ -340,7 +344,10 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_s
  * Invalidates unless TO_DEVICE; one completion. For a bounced mapping (any
  * sub-range of it), the slot is invalidated and, after the completion,
  * copied back to the original for FROM_DEVICE and BIDIRECTIONAL.
- * Return: 0 or -EINVAL (not mapped, or beyond a bounced mapping's end).
+ * Return: 0 or -EINVAL (zero @len, a bad direction, a range inside a bounce
+ * pool that is not inside a live bounce mapping, or one whose line-rounded
+ * end wraps; a direct range is not checked further, see the top of this
+ * header).
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dmab_addr_t addr,
 						     size_t len, enum dmab_dir dir);
@@ -348,20 +355,31 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dm
  * dmab_sync_single_for_device() - give a buffer (or part) back to the device.
  * Cleans in every direction; one completion. For a bounced mapping, the
  * original is first copied into the slot (TO_DEVICE, BIDIRECTIONAL), then the
- * slot is cleaned. Return: 0 or -EINVAL.
+ * slot is cleaned. Return: 0 or -EINVAL, as dmab_sync_single_for_cpu().
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr,
 							size_t len, enum dmab_dir dir);
-/** dmab_sync_sg_for_cpu() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_cpu() - as the single call, for a list; one completion in
+ * batched mode, one per entry in per-entry mode (each entry's copy back
+ * after its own completion). An entry whose dma_len is 0 is skipped.
+ * Return: 0; -EINVAL for bad arguments or any entry refused as for the
+ * single call (nothing is issued then).
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_cpu(struct dmab_device *dev, struct dmab_sg *sg,
 						 int nents, enum dmab_dir dir);
-/** dmab_sync_sg_for_device() - as the single call, for a list; one completion. */
+/** dmab_sync_sg_for_device() - as dmab_sync_sg_for_cpu(), towards the device. */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_device(struct dmab_device *dev, struct dmab_sg *sg,
 						    int nents, enum dmab_dir dir);
 
 /*
  * A batch collects the maintenance of any number of buffers, of one or
- * several devices, and completes it with one barrier per backend at commit.
+ * several devices, and completes it with one barrier per completion domain
+ * at commit: all devices on one CPU backend ("aarch64", "x86_64",
+ * "generic") share one domain; each simulator is a domain of its own, and
+ * so is each "trace" device. A device in DMAB_SYNC_PER_ENTRY mode does not
+ * wait for commit: each dmab_batch_sync_* call on it completes that entry
+ * (and does its copy back) before it returns, as its other calls do.
  * It lives wherever the caller puts it (the stack is fine); its fields are
  * private. Issued operations may reach the hardware before commit; only
  * commit waits for them. A batch is used by one thread at a time.
@@ -406,8 +424,9 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct
 /**
  * dmab_batch_commit() - issue what is left, complete everything, then do
  * the copies that had to wait for completion. @b is empty afterwards.
- * Return: the number of completion barriers issued (0 if nothing was
- * issued); -EINVAL for an uninitialised batch.
+ * Return: the number of completion barriers issued by the commit itself,
+ * one per completion domain with maintenance still open (0 if nothing
+ * was); -EINVAL for an uninitialised batch.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
 
