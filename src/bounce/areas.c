@@ -363,7 +363,33 @@ out:
 	return err;
 }
 
-static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p);
+/* Unlink an empty extra pool and free it after a grace period. */
+static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
+{
+	pthread_mutex_lock(&bp->grow_lock);
+	lock_all(bp);
+	bool empty = !p->retired;
+
+	for (unsigned a = 0; a < bp->nareas && empty; a++)
+		empty = atomic_load_explicit(&p->area[a].used, memory_order_relaxed) == 0;
+	if (empty) {
+		struct dmab__pool *_Atomic *link = &bp->pools;
+
+		while (atomic_load_explicit(link, memory_order_relaxed) != p)
+			link = &atomic_load_explicit(link, memory_order_relaxed)->next;
+		atomic_store_explicit(link, next_pool(p), memory_order_release);
+		p->retired = true;
+		atomic_fetch_sub(&bp->npools, 1);
+		atomic_fetch_sub(&bp->total_slots, p->nslots);
+		atomic_fetch_add(&bp->gen, 1);
+	}
+	unlock_all(bp);
+	pthread_mutex_unlock(&bp->grow_lock);
+	if (empty) {
+		atomic_fetch_add(&bp->retired, 1);
+		call_rcu(&p->rcu, pool_free_rcu);
+	}
+}
 
 /*
  * An extra pool this call made but did not take slots from (another thread
@@ -418,34 +444,6 @@ int dmab__slots_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_
 				retire(bp, made);
 			return err;
 		}
-	}
-}
-
-/* Unlink an empty extra pool and free it after a grace period. */
-static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
-{
-	pthread_mutex_lock(&bp->grow_lock);
-	lock_all(bp);
-	bool empty = !p->retired;
-
-	for (unsigned a = 0; a < bp->nareas && empty; a++)
-		empty = atomic_load_explicit(&p->area[a].used, memory_order_relaxed) == 0;
-	if (empty) {
-		struct dmab__pool *_Atomic *link = &bp->pools;
-
-		while (atomic_load_explicit(link, memory_order_relaxed) != p)
-			link = &atomic_load_explicit(link, memory_order_relaxed)->next;
-		atomic_store_explicit(link, next_pool(p), memory_order_release);
-		p->retired = true;
-		atomic_fetch_sub(&bp->npools, 1);
-		atomic_fetch_sub(&bp->total_slots, p->nslots);
-		atomic_fetch_add(&bp->gen, 1);
-	}
-	unlock_all(bp);
-	pthread_mutex_unlock(&bp->grow_lock);
-	if (empty) {
-		atomic_fetch_add(&bp->retired, 1);
-		call_rcu(&p->rcu, pool_free_rcu);
 	}
 }
 
