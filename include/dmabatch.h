@@ -22,8 +22,9 @@
  *   bus address inside a bounce pool, that it is a live bounce mapping (its
  *   exact start and length at unmap, inside it at sync). Direct (unbounced)
  *   mappings are not tracked one by one: an unmap of a direct range is
- *   refused only when it lies outside every range this device ever mapped
- *   directly, or when more direct entries would be unmapped than are live;
+ *   refused only when it is not inside the span from the lowest to the
+ *   highest bus address this device ever mapped directly, or when more
+ *   direct entries would be unmapped than are live;
  *   a sync of a direct range is not checked at all. Anything else (a wrong
  *   length, a range inside the span that was never mapped, a second unmap
  *   of a direct mapping while others are live) is the caller's bug, which

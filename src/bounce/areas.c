@@ -363,20 +363,27 @@ out:
 	return err;
 }
 
-/* Unlink an empty extra pool and free it after a grace period. */
+/*
+ * Unlink an empty extra pool and free it after a grace period. @p may be
+ * gone already (retired and freed by another thread): it is touched only
+ * once found in the list, where a pool is never freed.
+ */
 static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
 {
 	pthread_mutex_lock(&bp->grow_lock);
 	lock_all(bp);
-	bool empty = !p->retired;
+	/* The first pool is never retired: the search starts after it. */
+	struct dmab__pool *_Atomic *link =
+	    &atomic_load_explicit(&bp->pools, memory_order_relaxed)->next;
+	struct dmab__pool *q;
+
+	while ((q = atomic_load_explicit(link, memory_order_relaxed)) && q != p)
+		link = &q->next;
+	bool empty = q == p;
 
 	for (unsigned a = 0; a < bp->nareas && empty; a++)
 		empty = atomic_load_explicit(&p->area[a].used, memory_order_relaxed) == 0;
 	if (empty) {
-		struct dmab__pool *_Atomic *link = &bp->pools;
-
-		while (atomic_load_explicit(link, memory_order_relaxed) != p)
-			link = &atomic_load_explicit(link, memory_order_relaxed)->next;
 		atomic_store_explicit(link, next_pool(p), memory_order_release);
 		p->retired = true;
 		atomic_fetch_sub(&bp->npools, 1);
@@ -394,7 +401,8 @@ static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
 /*
  * An extra pool this call made but did not take slots from (another thread
  * freed room meanwhile) is retired now: retirement is otherwise reached
- * only from the free of a slot, which such a pool never sees.
+ * only from the free of a slot, which such a pool never sees. Others may
+ * have used and retired it since; retire() copes.
  */
 static int got(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *made,
 	       struct dmab__pool *pool)
