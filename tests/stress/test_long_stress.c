@@ -7,7 +7,7 @@
  * After the join nothing may be live, no slot held, no grown pool left, and
  * every original must hold what the "device" wrote.
  *
- * It runs DMAB_STRESS_SECONDS (default 1; scripts/test --stress gives 60),
+ * Each test runs DMAB_STRESS_SECONDS (default 1; scripts/test --stress gives 30),
  * bounded by that time, never asserting on it.
  */
 #include <errno.h>
