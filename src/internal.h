@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__mem_dev;
 
 /* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
 #define DMAB__NOP (-1)
@@ -44,7 +45,8 @@ struct dmab_device {
 	/* Bus span of every direct (unbounced) mapping ever made: normal mode's
 	 * cheap check that an unmap or sync is of something that was mapped. */
 	_Atomic uintptr_t direct_lo, direct_hi;
-	struct dmab__counters c; /* last: 128-byte aligned, see counters.h */
+	struct dmab__mem_dev *mem; /* placement counts, allocations (src/mem/) */
+	struct dmab__counters c;   /* last: 128-byte aligned, see counters.h */
 };
 
 /* dmab__fail() (error.c) is declared in arch/arch.h: backends use it too. */
