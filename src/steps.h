@@ -39,8 +39,9 @@ DMAB__HOT int dmab__find(struct dmab_device *dev, dmab_addr_t bus, size_t len, b
 				  what, dev->name, (unsigned long long)bus, len);
 	/* Normal mode's cheap check at unmap (@whole): never maintain what no
 	 * direct mapping of this device ever covered (an address from nowhere
-	 * would fault). A sync is not checked so (dmabatch.h). */
-	int err = !whole || dmab__direct_seen(dev, (uintptr_t)bus, len)
+	 * would fault). A sync is not checked so (dmabatch.h); an IOMMU
+	 * keeps its own record of what is mapped. */
+	int err = !whole || dev->iommu || dmab__direct_seen(dev, (uintptr_t)bus, len)
 		      ? dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, &e->cpu)
 		      : -EINVAL;
 
