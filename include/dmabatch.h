@@ -16,6 +16,19 @@
  *   it returns (one completion barrier per call, DSB SY on aarch64, SFENCE on
  *   x86_64), except the dmab_batch_* calls, which complete at commit.
  * - A device may be used from several threads at once.
+ * - What normal mode checks of an unmap or sync: the arguments (NULL, zero
+ *   counts, directions, attribute bits); ranges whose end, rounded up to
+ *   whole cache lines, would wrap past the top of the address space; for a
+ *   bus address inside a bounce pool, that it is a live bounce mapping (its
+ *   exact start and length at unmap, inside it at sync). Direct (unbounced)
+ *   mappings are not tracked one by one: an unmap of a direct range is
+ *   refused only when it is not inside the span from the lowest to the
+ *   highest bus address this device ever mapped directly, or when more
+ *   direct entries would be unmapped than are live;
+ *   a sync of a direct range is not checked at all. Anything else (a wrong
+ *   length, a range inside the span that was never mapped, a second unmap
+ *   of a direct mapping while others are live) is the caller's bug, which
+ *   only the DMA-API checker catches.
  */
 #ifndef DMABATCH_H
 #define DMABATCH_H
@@ -76,7 +89,10 @@ enum dmab_dir {
  * line boundary): the CPU's traffic on the neighbour could write the line
  * back over the device's data. Off by default: it costs a copy, and lists
  * whose entries share lines with each other are usually safe. Buffers longer
- * than dmab_max_mapping_size() are maintained in place as without the flag.
+ * than a bounce mapping may be (256 KiB less @min_align_mask rounded up to
+ * whole slots: what dmab_max_mapping_size() gives with DMAB_BOUNCE_FORCE)
+ * are maintained in place as without the flag, so with this flag alone
+ * dmab_max_mapping_size() is SIZE_MAX.
  */
 #define DMAB_BOUNCE_UNALIGNED (1u << 1)
 /** Never bounce: no pool; a buffer beyond the mask fails with -ERANGE. */
@@ -96,7 +112,10 @@ enum dmab_sync_mode {
 /**
  * struct dmab_sg - one scatter-gather entry, filled by the caller.
  * @addr:     CPU address of the buffer.
- * @len:      its length in bytes; 0 is allowed and maps nothing.
+ * @len:      its length in bytes; 0 is allowed: the entry gets no
+ *            maintenance, no bounce slot and @dma_len 0, but it is still an
+ *            entry: it counts in dmab_map_sg()'s return value and in
+ *            live_mappings, and unmap_sg takes it back like any other.
  * @dma_addr: out: the bus address the device uses, set by dmab_map_sg().
  * @dma_len:  out: the length at @dma_addr, set by dmab_map_sg().
  */
@@ -151,7 +170,7 @@ struct dmab_sim;
  * @backend:    cache backend by name ("aarch64", "x86_64", "generic",
  *              "trace", "sim"); NULL means "sim" if @sim is set, else the
  *              DMAB_ARCH environment variable if set, else the best backend
- *              that probes on this CPU.
+ *              that probes on this CPU. "" is -EINVAL (only NULL picks).
  * @line_size:  for the "trace" backend only: the line size it models, a
  *              power of two from 16 to 2048; 0 means 64. Must be 0 otherwise.
  * @sim:        put the device on this simulator (include/dmabatch/sim.h):
@@ -332,8 +351,15 @@ DMAB_API DMAB_NODISCARD int dmab_device_create(const struct dmab_device_config *
 
 /**
  * dmab_device_destroy() - release a device.
- * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live (the device is
- * left intact).
+ * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live or any bounce
+ * slot is held (the device is left intact).
+ *
+ * A device that may bounce talks to liburcu (urcu-bp) only when it has had
+ * an extra pool (pool_max_extra): that pool's lookups, its retirement and,
+ * at destroy, the wait for retired pools. liburcu aborts the process when
+ * its own allocation fails in those places (the first read-side lock of a
+ * thread, the first call_rcu worker, rcu_barrier); the library cannot turn
+ * those into error codes. A device that never grew makes no liburcu call.
  */
 DMAB_API DMAB_NODISCARD int dmab_device_destroy(struct dmab_device *dev);
 
@@ -386,8 +412,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, 
  * are invalidated, then, after the completion, copied back to the original
  * (FROM_DEVICE, BIDIRECTIONAL, unless SKIP_CPU_SYNC) and freed.
  *
- * Return: 0; -EINVAL for bad arguments, when the device has no live mapping,
- * or when @addr and @len are not exactly a bounced mapping's.
+ * Return: 0; -EINVAL for bad arguments, for a direct range no mapping of
+ * the device ever covered or when no direct mapping is live, or when @addr
+ * and @len, inside a bounce pool, are not exactly a live bounce mapping's
+ * (see the checks at the top of this header).
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 					      enum dmab_dir dir, unsigned attrs);
@@ -411,11 +439,15 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * the sg syncs take the list as it was mapped (same entries, same nents);
  * the single-range calls on such a device take a range within one entry.
  *
- * Return: the number of DMA segments used (> 0); -EINVAL for bad arguments
+ * Return: the number of DMA segments used (> 0; without an IOMMU always
+ * @nents, empty entries included: entries are not merged); -EINVAL for bad
+ * arguments
  * (any entry: NULL address with non-zero length, address overflow); -ERANGE
  * or -ENOMEM as for dmab_map_single(), for any entry. On failure every entry
  * mapped so far is unmapped and its slots freed; only bounce_full and
- * bounce_slots_hwm may remember the attempt.
+ * bounce_slots_hwm may remember the attempt, and the device's first bounce
+ * pool, if this call made it, stays (bounce_pools 0 -> 1): it is made once,
+ * at the first mapping that bounces, and kept until destroy.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);
@@ -425,7 +457,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg 
  * Invalidates (FROM_DEVICE, BIDIRECTIONAL) every entry, completes once, and
  * only then copies bounced entries back (in per-entry mode: each entry
  * completes, and is copied back, before the next).
- * Return: 0; -EINVAL for bad arguments or more entries than are mapped.
+ * A list that names one bounce mapping twice unmaps it once (and counts it
+ * once in live_mappings); direct entries are counted as listed.
+ * Return: 0; -EINVAL for bad arguments, for any entry refused as for
+ * dmab_unmap_single(), or more direct entries than are mapped.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					  enum dmab_dir dir, unsigned attrs);
@@ -435,7 +470,10 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_s
  * Invalidates unless TO_DEVICE; one completion. For a bounced mapping (any
  * sub-range of it), the slot is invalidated and, after the completion,
  * copied back to the original for FROM_DEVICE and BIDIRECTIONAL.
- * Return: 0 or -EINVAL (not mapped, or beyond a bounced mapping's end).
+ * Return: 0 or -EINVAL (zero @len, a bad direction, a range inside a bounce
+ * pool that is not inside a live bounce mapping, or one whose line-rounded
+ * end wraps; a direct range is not checked further, see the top of this
+ * header).
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dmab_addr_t addr,
 						     size_t len, enum dmab_dir dir);
@@ -443,20 +481,31 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dm
  * dmab_sync_single_for_device() - give a buffer (or part) back to the device.
  * Cleans in every direction; one completion. For a bounced mapping, the
  * original is first copied into the slot (TO_DEVICE, BIDIRECTIONAL), then the
- * slot is cleaned. Return: 0 or -EINVAL.
+ * slot is cleaned. Return: 0 or -EINVAL, as dmab_sync_single_for_cpu().
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr,
 							size_t len, enum dmab_dir dir);
-/** dmab_sync_sg_for_cpu() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_cpu() - as the single call, for a list; one completion in
+ * batched mode, one per entry in per-entry mode (each entry's copy back
+ * after its own completion). An entry whose dma_len is 0 is skipped.
+ * Return: 0; -EINVAL for bad arguments or any entry refused as for the
+ * single call (nothing is issued then).
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_cpu(struct dmab_device *dev, struct dmab_sg *sg,
 						 int nents, enum dmab_dir dir);
-/** dmab_sync_sg_for_device() - as the single call, for a list; one completion. */
+/** dmab_sync_sg_for_device() - as dmab_sync_sg_for_cpu(), towards the device. */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_device(struct dmab_device *dev, struct dmab_sg *sg,
 						    int nents, enum dmab_dir dir);
 
 /*
  * A batch collects the maintenance of any number of buffers, of one or
- * several devices, and completes it with one barrier per backend at commit.
+ * several devices, and completes it with one barrier per completion domain
+ * at commit: all devices on one CPU backend ("aarch64", "x86_64",
+ * "generic") share one domain; each simulator is a domain of its own, and
+ * so is each "trace" device. A device in DMAB_SYNC_PER_ENTRY mode does not
+ * wait for commit: each dmab_batch_sync_* call on it completes that entry
+ * (and does its copy back) before it returns, as its other calls do.
  * It lives wherever the caller puts it (the stack is fine); its fields are
  * private. Issued operations may reach the hardware before commit; only
  * commit waits for them. A batch is used by one thread at a time.
@@ -501,16 +550,21 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct
 /**
  * dmab_batch_commit() - issue what is left, complete everything, then do
  * the copies that had to wait for completion. @b is empty afterwards.
- * Return: the number of completion barriers issued (0 if nothing was
- * issued); -EINVAL for an uninitialised batch.
+ * Return: the number of completion barriers issued by the commit itself,
+ * one per completion domain with maintenance still open (0 if nothing
+ * was); -EINVAL for an uninitialised batch.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
 
 /**
  * dmab_max_mapping_size() - the longest buffer one mapping of @dev may have.
  * A device that may bounce (narrow mask, DMAB_BOUNCE_FORCE) is limited to
- * what 128 contiguous slots hold (256 KiB) less the @min_align_mask offset;
- * any other device to SIZE_MAX. Return: the size; 0 for a NULL @dev.
+ * what 128 contiguous slots hold (256 KiB) less @min_align_mask rounded up
+ * to whole slots, whatever a buffer's own offset: a buffer that must bounce
+ * and is longer gets -ERANGE, one this long or shorter never does for its
+ * length. Any other device (DMAB_BOUNCE_UNALIGNED alone among them: what is
+ * too long to bounce is maintained in place) maps any length: SIZE_MAX.
+ * Return: the size; 0 for a NULL @dev.
  */
 DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 
@@ -606,7 +660,8 @@ DMAB_API int dmab_pool_free(struct dmab_pool *pool, void *cpu, dmab_addr_t dma);
  * -EBUSY while blocks are live (the pool is left intact). */
 DMAB_API DMAB_NODISCARD int dmab_pool_destroy(struct dmab_pool *pool);
 
-/** dmab_strerror() - words for a return code (negative errno or 0). */
+/** dmab_strerror() - words for a return code (negative errno or 0); any
+ * other value (positive, INT_MIN) gives "not an error code". */
 DMAB_API const char *dmab_strerror(int err);
 /** dmab_last_error() - detail of this thread's last failed call, or "". */
 DMAB_API const char *dmab_last_error(void);

@@ -53,6 +53,8 @@ static int wanted(const struct dmab_device_config *cfg, const struct dmab_arch_o
 	const char *name = cfg->backend;
 
 	*out = NULL;
+	if (name && !*name)
+		return dmab__fail(-EINVAL, "empty backend name (NULL picks one)");
 	for (const struct dmab_arch_ops *const *o = dmab__arch_list; *o; o++) {
 		const char *why = (*o)->claims ? (*o)->claims(cfg) : NULL;
 

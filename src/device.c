@@ -120,6 +120,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	dev->mode = cfg.sync_mode;
 	dev->xlate = &dmab__xlate_identity;
 	dev->xlate_ctx = NULL;
+	atomic_init(&dev->direct_lo, UINTPTR_MAX);
+	atomic_init(&dev->direct_hi, 0);
 
 	err = dmab__ctr_init(&dev->c);
 	if (err) {
@@ -162,7 +164,8 @@ int dmab_device_destroy(struct dmab_device *dev)
 {
 	if (!dev)
 		return dmab__fail(-EINVAL, "device_destroy: NULL device");
-	uint64_t live = atomic_load(&dev->c.live);
+	/* Direct entries, and bounce mappings (counted by their slots' owner). */
+	uint64_t live = atomic_load(&dev->c.live) + dmab__bounce_live(dev);
 
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",

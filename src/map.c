@@ -34,9 +34,10 @@ static int check_call(struct dmab_device *dev, enum dmab_dir dir, unsigned attrs
 static int check_buffer(struct dmab_device *dev, const void *cpu, size_t len, const char *what,
 			int index)
 {
-	if ((!cpu && len) || !dmab__range_ok((uintptr_t)cpu, len))
+	if ((!cpu && len) || !dmab__lines_ok((uintptr_t)cpu, len, dev->arch.line))
 		return dmab__fail(-EINVAL, "%s: %s: entry %d: %s", what, dev->name, index,
-				  !cpu ? "NULL address" : "address + length overflows");
+				  !cpu ? "NULL address"
+				       : "address + length, rounded to whole lines, overflows");
 	return 0;
 }
 
@@ -86,8 +87,10 @@ static inline void release_entry(struct dmab_device *dev, struct dmab__hold *h,
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, e->bus, e->len);
 }
 
-/* Take @n entries off the live count; refuse to go below zero. The unmap's
- * one locked operation, before anything is issued, as in add_live(). */
+/* Take @n direct entries off the live count; refuse to go below zero. The
+ * unmap's one locked operation, before anything is issued, as in add_live().
+ * Bounce mappings are counted by their pool (dmab__bounce_live): they leave
+ * the count only when their slots are really freed. */
 static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 {
 	uint_fast64_t live = atomic_load_explicit(&dev->c.live, memory_order_relaxed);
@@ -95,7 +98,8 @@ static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 	do {
 		if (live < n)
 			return dmab__fail(
-			    -EINVAL, "%s: %s: %llu entries to unmap but only %llu are mapped", what,
+			    -EINVAL,
+			    "%s: %s: %llu direct entries to unmap but only %llu are mapped", what,
 			    dev->name, (unsigned long long)n, (unsigned long long)live);
 	} while (!atomic_compare_exchange_weak_explicit(
 	    &dev->c.live, &live, live - n, memory_order_relaxed, memory_order_relaxed));
@@ -105,11 +109,15 @@ static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 /*
  * The one locked operation of a map: live must be exact across threads (see
  * counters.h). It comes before any maintenance is issued, so that it does
- * not wait for this call's own write-backs.
+ * not wait for this call's own write-backs. @entries are direct ones, in
+ * the bus span [lo, hi) (empty if lo >= hi).
  */
-static void add_live(struct dmab_device *dev, uint64_t entries)
+static void add_live(struct dmab_device *dev, uint64_t entries, uintptr_t lo, uintptr_t hi)
 {
-	atomic_fetch_add_explicit(&dev->c.live, entries, memory_order_relaxed);
+	if (lo < hi)
+		dmab__direct_note(dev, lo, hi);
+	if (entries)
+		atomic_fetch_add_explicit(&dev->c.live, entries, memory_order_relaxed);
 }
 
 /*
@@ -156,7 +164,8 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	struct dmab__tally n = {.mappings = e.pool != NULL};
 
 	/* Nothing fails from here on. */
-	add_live(dev, 1);
+	if (!e.pool)
+		add_live(dev, 1, (uintptr_t)e.bus, (uintptr_t)e.bus + len);
 	dmab__batch_init(&b);
 	dmab__entry_for_device(&b, dev, &e, dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent),
 			       &n);
@@ -186,7 +195,7 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 
 		return dmab__iommu_unmap_sg(dev, &one, 1, dir, attrs, what);
 	}
-	err = drop_live(dev, 1, what);
+	err = bounced ? 0 : drop_live(dev, 1, what);
 	if (err)
 		return err;
 
@@ -235,6 +244,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__entry tmp;
 	struct dmab__tally n = {0};
 	uint64_t bounced = 0;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
 
 	dmab__facts_get(&f, dev, nents);
 	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
@@ -257,6 +267,10 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		sg[i].dma_addr = e->bus;
 		sg[i].dma_len = sg[i].len;
 		bounced += e->pool != NULL;
+		if (!e->pool && e->len) {
+			lo = e->bus < lo ? (uintptr_t)e->bus : lo;
+			hi = e->bus + e->len > hi ? (uintptr_t)(e->bus + e->len) : hi;
+		}
 	}
 	dmab__hold_release(&h);
 	n.mappings = bounced;
@@ -264,7 +278,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__batch b;
 	struct dmab__rule r = dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent);
 
-	add_live(dev, (uint64_t)nents);
+	add_live(dev, (uint64_t)nents - bounced, lo, hi);
 	dmab__batch_init(&b);
 	bool work = dmab__rule_work(r, n.mappings > 0);
 
@@ -307,7 +321,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		}
 		copies += (size_t)err;
 	}
-	err = drop_live(dev, (uint64_t)nents, what);
+	err = copies < (size_t)nents ? drop_live(dev, (uint64_t)nents - copies, what) : 0;
 	if (err) {
 		dmab__facts_put(&f, dev);
 		return err;
