@@ -157,6 +157,9 @@ struct dmab_sim;
  *              The simulator must outlive the device. With @sim set, a
  *              @backend other than NULL or "sim" is -EINVAL, and DMAB_ARCH
  *              is ignored.
+ * @debug:      DMAB_DEBUG_* flags: the DMA-API checker
+ *              (include/dmabatch/debug.h); 0 is off unless the environment
+ *              has DMAB_DEBUG=1 when the device is created.
  */
 struct dmab_device_config {
 	size_t size;
@@ -174,7 +177,14 @@ struct dmab_device_config {
 	const char *backend;
 	size_t line_size;
 	struct dmab_sim *sim;
+	unsigned debug;
 };
+
+/** Check this device's use of the API (include/dmabatch/debug.h). */
+#define DMAB_DEBUG_CHECK (1u << 0)
+
+/** Room in struct dmab_stats for the checker's classes. */
+#define DMAB_STATS_DEBUG_CLASSES 24
 
 /**
  * struct dmab_stats - a device's counters since creation.
@@ -205,6 +215,9 @@ struct dmab_stats {
 	uint64_t bounce_pools_grown;	   /* extra pools ever added (pool_size too small) */
 	int bounce_node;		   /* node of the first pool's memory; -1 unknown */
 	size_t bounce_page_size;	   /* its page size: 2 MiB hugepages or base */
+
+	/* The checker (include/dmabatch/debug.h); all 0 while it is off. */
+	uint64_t debug_reports[DMAB_STATS_DEBUG_CLASSES]; /* by enum dmab_debug_class */
 };
 
 /**

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "debug/debug.h"
 #include "internal.h"
 #include "os/os.h"
 
@@ -102,9 +103,14 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;
+	err = dmab__debug_init(dev, &cfg);
+	if (err)
+		goto fail_debug;
 	*out = dev;
 	return 0;
 
+fail_debug:
+	dmab__bounce_fini(dev);
 fail_bounce:
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
@@ -120,11 +126,16 @@ int dmab_device_destroy(struct dmab_device *dev)
 {
 	if (!dev)
 		return dmab__fail(-EINVAL, "device_destroy: NULL device");
+	int err = dmab__debug_teardown(dev, __builtin_return_address(0));
+
+	if (err)
+		return err;
 	uint64_t live = atomic_load(&dev->c.live);
 
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
+	dmab__debug_fini(dev);
 	dmab__bounce_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
@@ -166,6 +177,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_bytes_to_device = v[DMAB__CTR_BYTES_TO_DEV];
 	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];
 	dmab__bounce_stats(dev, out);
+	dmab__debug_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;
 	return 0;

@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__debug;
 
 enum dmab__op {
 	DMAB__CLEAN = 0,
@@ -44,6 +45,7 @@ struct dmab_device {
 	unsigned bounce_flags; /* DMAB_BOUNCE_* */
 	/* NULL if the device never bounces (src/bounce/bounce.h) */
 	struct dmab__bounce_pools *bounce_pools;
+	struct dmab__debug *debug;	/* the checker's state, or NULL: off (src/debug/debug.h) */
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
 	struct dmab__counters c;	/* last: 128-byte aligned, see counters.h */

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 
+#include "debug/debug.h"
 #include "steps.h"
 
 #define DMAB__KNOWN_ATTRS (DMAB_ATTR_SKIP_CPU_SYNC | DMAB_ATTR_NO_WARN)
@@ -138,11 +139,20 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	if (err)
 		return err;
 	struct dmab__entry e;
+	struct dmab__dbg_pend *dp = NULL;
+	struct dmab_sg one = dmab__dbg_one(cpu, 0, len);
 
-	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
+	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &one, 1, &dp);
 	if (err)
 		return err;
+	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
+	if (err) {
+		dmab__debug_abort(dev, dp);
+		return err;
+	}
 	*out = e.bus;
+	one.dma_addr = e.bus;
+	dmab__debug_map_end(dev, dp, &one, 1);
 
 	struct dmab__batch b;
 	struct dmab__tally n = {.mappings = e.pool != NULL};
@@ -169,13 +179,23 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 		return dmab__fail(-EINVAL, "%s: %s: zero length", what, dev->name);
 
 	struct dmab__entry e;
-	int bounced = dmab__find(dev, addr, len, true, &e, what, 0);
+	struct dmab__dbg_pend *dp = NULL;
+	struct dmab_sg one = dmab__dbg_one(NULL, addr, len);
 
-	if (bounced < 0)
-		return bounced;
-	err = drop_live(dev, 1, what);
+	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &one, 1, &dp);
 	if (err)
 		return err;
+	int bounced = dmab__find(dev, addr, len, true, &e, what, 0);
+
+	if (bounced < 0) {
+		dmab__debug_abort(dev, dp);
+		return bounced;
+	}
+	err = drop_live(dev, 1, what);
+	if (err) {
+		dmab__debug_abort(dev, dp);
+		return err;
+	}
 
 	struct dmab__batch b;
 	struct dmab__tally n = {0};
@@ -186,6 +206,7 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	(void)dmab__batch_finish(&b);
 	release_entry(dev, NULL, &e);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
+	dmab__debug_unmap_end(dev, dp);
 	return 0;
 }
 
@@ -215,6 +236,11 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
+	struct dmab__dbg_pend *dp = NULL;
+
+	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
+	if (err)
+		return err;
 	struct dmab__facts f;
 	struct dmab__hold h;
 	struct dmab__entry tmp;
@@ -237,6 +263,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 			}
 			dmab__hold_release(&h);
 			dmab__facts_put(&f, dev);
+			dmab__debug_abort(dev, dp);
 			return err;
 		}
 		sg[i].dma_addr = e->bus;
@@ -262,6 +289,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	(void)dmab__batch_finish(&b);
 	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_MAPS, &n);
+	dmab__debug_map_end(dev, dp, sg, nents);
 	return nents;
 }
 
@@ -271,6 +299,11 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	static const char what[] = "unmap_sg";
 	int err = check_list(dev, sg, nents, dir, attrs, what);
 
+	if (err)
+		return err;
+	struct dmab__dbg_pend *dp = NULL;
+
+	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
 	if (err)
 		return err;
 	struct dmab__facts f;
@@ -286,6 +319,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(fu, i, &one), what, i);
 		if (err < 0) {
 			dmab__facts_put(&f, dev);
+			dmab__debug_abort(dev, dp);
 			return err;
 		}
 		copies += (size_t)err;
@@ -293,6 +327,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	err = drop_live(dev, (uint64_t)nents, what);
 	if (err) {
 		dmab__facts_put(&f, dev);
+		dmab__debug_abort(dev, dp);
 		return err;
 	}
 
@@ -332,5 +367,6 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	}
 	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
+	dmab__debug_unmap_end(dev, dp);
 	return 0;
 }
