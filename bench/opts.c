@@ -75,6 +75,7 @@ static void usage(FILE *f)
 	    "      --out DIR          where --sweep writes (default bench/out)\n"
 	    "      --point-ms MS      --sweep: time to spend per point (default 300)\n"
 	    "      --goals            measure the project's goals and say which are met\n"
+	    "      --debug-cost       the DMA-API checker's cost: off vs on, interleaved [--json]\n"
 	    "      --no-drain         stop the clock right after each call, without waiting\n"
 	    "                         for its maintenance to finish (see bench/README.md)\n"
 	    "  -q, --quiet            no progress on stderr\n"
@@ -140,6 +141,7 @@ static int size_arg(const char *arg, size_t *out)
 }
 
 enum { O_MAX_SAMPLES = 256, O_JSON, O_SEED, O_SWEEP, O_OUT, O_POINT_MS, O_GOALS, O_NO_DRAIN };
+enum { O_DEBUG_COST = O_NO_DRAIN + 1 };
 
 /* The flags an experiment decides itself: giving one there is an error. */
 static int check_fixed(const struct bench_opts *o, const char *given)
@@ -172,6 +174,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	    {"point-ms", required_argument, NULL, O_POINT_MS},
 	    {"goals", no_argument, NULL, O_GOALS},
 	    {"no-drain", no_argument, NULL, O_NO_DRAIN},
+	    {"debug-cost", no_argument, NULL, O_DEBUG_COST},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -285,6 +288,9 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		case O_NO_DRAIN:
 			o->no_drain = true;
 			break;
+		case O_DEBUG_COST:
+			o->debug_cost = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -301,8 +307,9 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->seed + o->sweep + o->goals > 1)
-		return bad("%s", "--seed-experiment, --sweep and --goals are separate runs");
+	if (o->seed + o->sweep + o->goals + o->debug_cost > 1)
+		return bad(
+		    "%s", "--seed-experiment, --sweep, --goals and --debug-cost are separate runs");
 	if (given['s'] && given['i'])
 		return bad("%s", "-s and -i both say how long to run: give one");
 	if ((o->seed || o->sweep || o->goals) && check_fixed(o, given))

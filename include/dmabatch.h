@@ -16,6 +16,13 @@
  *   it returns (one completion barrier per call, DSB SY on aarch64, SFENCE on
  *   x86_64), except the dmab_batch_* calls, which complete at commit.
  * - A device may be used from several threads at once.
+ * - Misuse: each call's comment says what it always refuses; a device in
+ *   checking mode (dmab_device_config.debug, or DMAB_DEBUG=1 in the
+ *   environment; include/dmabatch/debug.h) also refuses the kernel's
+ *   DMA-API debug classes, each with its own errno (listed per call under
+ *   "Checking mode"), reported, and with nothing changed. Without checking
+ *   mode those misuses are not detected unless the call says so: the
+ *   device keeps no record of what is mapped but a count.
  */
 #ifndef DMABATCH_H
 #define DMABATCH_H
@@ -239,6 +246,8 @@ DMAB_API DMAB_NODISCARD int dmab_device_create(const struct dmab_device_config *
  * dmab_device_destroy() - release a device.
  * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live (the device is
  * left intact).
+ * Checking mode: the -EBUSY also reports each live mapping, with the return
+ * address of the call that mapped it (DMAB_DEBUG_TEARDOWN_LIVE).
  */
 DMAB_API DMAB_NODISCARD int dmab_device_destroy(struct dmab_device *dev);
 
@@ -271,6 +280,11 @@ DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
  * the bounce pool is full (and may not grow) or cannot be made; nothing is
  * left mapped then. A full pool also counts in bounce_full and, unless
  * DMAB_ATTR_NO_WARN, warns on stderr (at the 1st, 2nd, 4th, 8th... time).
+ * Checking mode, before anything is mapped: -EFAULT for memory on the
+ * calling thread's stack; -EROFS for code, or read-only memory the device
+ * would write (FROM_DEVICE, BIDIRECTIONAL); -EADDRINUSE if the buffer's
+ * first or last cache line is the first or last line of a live mapping of
+ * this device, one of the two device-writable, neither SKIP_CPU_SYNC.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len,
 					    enum dmab_dir dir, unsigned attrs, dmab_addr_t *out);
@@ -285,6 +299,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, 
  *
  * Return: 0; -EINVAL for bad arguments, when the device has no live mapping,
  * or when @addr and @len are not exactly a bounced mapping's.
+ * Checking mode, before anything is done: -ENOENT if no mapping starts at
+ * @addr; -EALREADY if the mapping there was unmapped already (or is being
+ * unmapped by another thread); -EPROTOTYPE if it was made by dmab_map_sg();
+ * -EMSGSIZE for another @len; -EBADRQC for another @dir.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 					      enum dmab_dir dir, unsigned attrs);
@@ -305,6 +323,10 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * or -ENOMEM as for dmab_map_single(), for any entry. On failure every entry
  * mapped so far is unmapped and its slots freed; only bounce_full and
  * bounce_slots_hwm may remember the attempt.
+ * Checking mode: each non-empty entry as in dmab_map_single() (-EFAULT,
+ * -EROFS, -EADDRINUSE), judged against the mappings already live (entries
+ * of the one list may share lines with each other). Segment limits
+ * (max_seg_size, seg_boundary_mask) are not checked: devices have none yet.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);
@@ -315,6 +337,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg 
  * only then copies bounced entries back (in per-entry mode: each entry
  * completes, and is copied back, before the next).
  * Return: 0; -EINVAL for bad arguments or more entries than are mapped.
+ * Checking mode, every non-empty entry before anything is done: as
+ * dmab_unmap_single() (-ENOENT, -EALREADY, -EMSGSIZE for another dma_len,
+ * -EBADRQC), -EPROTOTYPE for an entry made by dmab_map_single(), and
+ * -EBADSLT if @nents is not the map call's.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					  enum dmab_dir dir, unsigned attrs);
@@ -324,7 +350,14 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_s
  * Invalidates unless TO_DEVICE; one completion. For a bounced mapping (any
  * sub-range of it), the slot is invalidated and, after the completion,
  * copied back to the original for FROM_DEVICE and BIDIRECTIONAL.
- * Return: 0 or -EINVAL (not mapped, or beyond a bounced mapping's end).
+ * Return: 0 or -EINVAL (bad arguments; for a bounced range, not mapped or
+ * beyond the mapping's end). A range the device uses in place is not
+ * checked against what is mapped.
+ * Checking mode: -ENOENT if no live mapping holds @addr; -ERANGE if the
+ * range runs past its end; -EACCES for a direction other than the
+ * mapping's that hands the CPU a TO_DEVICE mapping (or, for_device, the
+ * device a FROM_DEVICE one); -EBADRQC for any other direction other than
+ * the mapping's, unless it is BIDIRECTIONAL. Sub-ranges are fine.
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dmab_addr_t addr,
 						     size_t len, enum dmab_dir dir);
@@ -332,14 +365,22 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dm
  * dmab_sync_single_for_device() - give a buffer (or part) back to the device.
  * Cleans in every direction; one completion. For a bounced mapping, the
  * original is first copied into the slot (TO_DEVICE, BIDIRECTIONAL), then the
- * slot is cleaned. Return: 0 or -EINVAL.
+ * slot is cleaned. Return: 0 or -EINVAL (as dmab_sync_single_for_cpu()).
+ * Checking mode: as dmab_sync_single_for_cpu().
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr,
 							size_t len, enum dmab_dir dir);
-/** dmab_sync_sg_for_cpu() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_cpu() - as the single call, for a list; one completion.
+ * Checking mode: each non-empty entry as the single call, and -EBADSLT if
+ * @nents is not the map call's.
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_cpu(struct dmab_device *dev, struct dmab_sg *sg,
 						 int nents, enum dmab_dir dir);
-/** dmab_sync_sg_for_device() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_device() - as the single call, for a list; one completion.
+ * Checking mode: as dmab_sync_sg_for_cpu().
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_device(struct dmab_device *dev, struct dmab_sg *sg,
 						    int nents, enum dmab_dir dir);
 
@@ -374,6 +415,7 @@ DMAB_API void dmab_batch_init(struct dmab_batch *b);
 /**
  * dmab_batch_sync_for_device() - add a for-device sync (a clean) to @b.
  * Return: 0; -EINVAL for bad arguments or an uninitialised batch.
+ * Checking mode: as dmab_sync_single_for_device(); nothing is added.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_device(struct dmab_batch *b,
 						       struct dmab_device *dev, dmab_addr_t addr,
@@ -383,6 +425,7 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_device(struct dmab_batch *b,
  * TO_DEVICE) to @b. The buffer belongs to the CPU only after commit; a
  * bounced mapping is copied back at commit, so it must stay mapped until then.
  * Return: 0; -EINVAL for bad arguments or an uninitialised batch.
+ * Checking mode: as dmab_sync_single_for_cpu(); nothing is added.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct dmab_device *dev,
 						    dmab_addr_t addr, size_t len,

@@ -17,6 +17,10 @@ int dmab__debug_init(struct dmab_device *dev, const struct dmab_device_config *c
 	const char *env = dmab__os_getenv("DMAB_DEBUG");
 	bool on = (cfg->debug & DMAB_DEBUG_CHECK) || (env && strcmp(env, "1") == 0);
 
+#ifdef DMAB_NO_DEBUG
+	on = false; /* built without the hooks: nothing would be judged */
+#endif
+
 	dev->debug = NULL;
 	if (cfg->debug & ~DMAB_DEBUG_CHECK)
 		return dmab__fail(-EINVAL, "device_create: unknown debug bits 0x%x",
@@ -83,7 +87,7 @@ static int judge_map_entry(struct dmab_device *dev, const struct dmab__dbg_call 
 		hit = dmab__dbg_line_user(d, ends[i], c->dir, c->attrs);
 	struct dmab_debug_mapping m = hit ? hit->m : (struct dmab_debug_mapping){0};
 
-	urcu_bp_read_unlock();
+	dmab__dbg_read_unlock(d);
 	if (hit)
 		return dmab__dbg_report(dev, DMAB_DEBUG_MAP_OVERLAP, c, sg, &m);
 	return 0;
@@ -95,6 +99,10 @@ int dmab__debug_map_begin_(struct dmab_device *dev, const struct dmab__dbg_call 
 	struct dmab__dbg_pend *p = pend_new(n);
 
 	*out = NULL;
+	if (p && !(p->blk = dmab__dbg_block_new(n))) {
+		free(p);
+		p = NULL;
+	}
 	if (!p)
 		return dmab__fail(-ENOMEM, "%s: %s: checker: out of memory", c->what, dev->name);
 	for (int i = 0; i < n; i++) {
@@ -102,15 +110,15 @@ int dmab__debug_map_begin_(struct dmab_device *dev, const struct dmab__dbg_call 
 			continue;
 		int err = judge_map_entry(dev, c, &sg[i]);
 
-		if (!err && !(p->v[p->n] = dmab__dbg_node_new(c, &sg[i])))
-			err = dmab__fail(-ENOMEM, "%s: %s: checker: out of memory", c->what,
-					 dev->name);
 		if (err) {
 			dmab__debug_abort_(dev, p);
 			return err;
 		}
+		p->v[p->n] = &p->blk->v[p->n];
+		dmab__dbg_node_init(p->v[p->n], p->blk, c, &sg[i]);
 		p->n++;
 	}
+	atomic_init(&p->blk->refs, p->n);
 	*out = p;
 	return 0;
 }
@@ -128,6 +136,8 @@ void dmab__debug_map_end_(struct dmab_device *dev, struct dmab__dbg_pend *p,
 		p->v[k]->m.addr = sg[i].dma_addr;
 		dmab__dbg_insert(dev->debug, p->v[k++]);
 	}
+	if (!p->n)
+		free(p->blk); /* a list of empty entries: nothing filed */
 	free(p);
 }
 
@@ -189,7 +199,7 @@ static int unmap_entry(struct dmab_device *dev, const struct dmab__dbg_call *c,
 	/* Being unmapped by another thread right now. */
 	if (!n && gone)
 		m = gone->m;
-	urcu_bp_read_unlock();
+	dmab__dbg_read_unlock(d);
 	if (!n && gone)
 		return dmab__dbg_report(dev, DMAB_DEBUG_UNMAP_ALREADY, c, sg, &m);
 	if (n && cls == DMAB_DEBUG_NCLASS)
@@ -228,25 +238,22 @@ int dmab__debug_unmap_begin_(struct dmab_device *dev, const struct dmab__dbg_cal
 
 void dmab__debug_unmap_end_(struct dmab_device *dev, struct dmab__dbg_pend *p)
 {
-	for (int i = 0; i < p->n; i++) {
-		dmab__dbg_recent_add(dev->debug, &p->v[i]->m);
+	dmab__dbg_recent_add(dev->debug, p->v, p->n);
+	for (int i = 0; i < p->n; i++)
 		dmab__dbg_remove(dev->debug, p->v[i]);
-	}
 	free(p);
 }
 
 void dmab__debug_abort_(struct dmab_device *dev, struct dmab__dbg_pend *p)
 {
 	(void)dev;
-	for (int i = 0; i < p->n; i++) {
-		struct dmab__dbg_node *n = p->v[i];
-		int claimed = DMAB__DBG_CLAIMED;
-
-		/* A claimed (filed) record goes back to live; an unfiled one is
-		 * a map's, never seen by another thread. */
-		if (!atomic_compare_exchange_strong(&n->state, &claimed, DMAB__DBG_LIVE))
-			free(n);
-	}
+	/* A map's records were never filed, never seen by another thread; an
+	 * unmap's claimed records go back to live. */
+	if (p->blk)
+		free(p->blk);
+	else
+		for (int i = 0; i < p->n; i++)
+			atomic_store(&p->v[i]->state, DMAB__DBG_LIVE);
 	free(p);
 }
 
@@ -260,7 +267,7 @@ static int judge_sync(struct dmab_device *dev, const struct dmab__dbg_call *c,
 
 	if (n)
 		m = n->m;
-	urcu_bp_read_unlock();
+	dmab__dbg_read_unlock(dev->debug);
 
 	enum dmab_debug_class cls = DMAB_DEBUG_NCLASS;
 
@@ -317,7 +324,7 @@ int dmab__debug_teardown_(struct dmab_device *dev, const void *caller)
 		(void)dmab__dbg_report(dev, DMAB_DEBUG_TEARDOWN_LIVE, &c, &sg, &n->m);
 		live++;
 	}
-	urcu_bp_read_unlock();
+	dmab__dbg_read_unlock(d);
 	if (!live)
 		return 0;
 	return dmab__fail(-EBUSY, "device_destroy: %s: %d mappings still live", dev->name, live);

@@ -263,6 +263,6 @@ int dmab_debug_dump(const struct dmab_device *dev, FILE *out)
 			m->nents, m->caller);
 		count++;
 	}
-	urcu_bp_read_unlock();
+	dmab__dbg_read_unlock(d);
 	return count;
 }

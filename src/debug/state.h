@@ -13,7 +13,10 @@
  *
  * A record is claimed (state LIVE -> CLAIMED, one compare-and-swap) by the
  * unmap that judges it, and removed only when that unmap succeeds; a
- * removed record is freed after a grace period (call_rcu).
+ * removed record is freed after a grace period: the blocks of removed
+ * records wait on a list, and the unmap that makes it DMAB__DBG_RETIRE long
+ * waits for one grace period and frees them all (a call_rcu per unmap wakes
+ * liburcu's worker thread, which shares the caller's CPU, on every call).
  */
 #ifndef DMAB_DEBUG_STATE_H
 #define DMAB_DEBUG_STATE_H
@@ -28,7 +31,12 @@
 #include "memory.h"
 
 #define DMAB__DBG_CHUNK_SHIFT 16
-#define DMAB__DBG_RECENT      64 /* unmapped records remembered, for "already unmapped" */
+#define DMAB__DBG_RECENT      64
+/* Buckets a table starts with and never shrinks below: a list of a few
+ * thousand entries mapped and unmapped in a loop would otherwise grow and
+ * shrink the tables on every call (64 KiB per table). */
+#define DMAB__DBG_BUCKETS 4096
+#define DMAB__DBG_RETIRE  64 /* unmapped records remembered, for "already unmapped" */
 
 enum { DMAB__DBG_LIVE = 0, DMAB__DBG_CLAIMED = 1 };
 
@@ -44,13 +52,23 @@ struct dmab__dbg_lnode {
 struct dmab__dbg_node {
 	struct cds_lfht_node by_bus;
 	struct dmab__dbg_lnode ln[2]; /* first and last line; [1] unused if they are one */
-	struct rcu_head rcu;
+	struct dmab__dbg_block *blk;  /* the map call's records */
 	_Atomic int state;
 	unsigned attrs;
 	struct dmab_debug_mapping m;
 };
 
+/* The records of one map call, in one allocation, freed (after a grace
+ * period) when the last of them is removed. */
+struct dmab__dbg_block {
+	_Atomic int refs;
+	struct dmab__dbg_block *next; /* on the retired list */
+	struct dmab__dbg_node v[];
+};
+
+/* A call's records between its begin and end hooks. */
 struct dmab__dbg_pend {
+	struct dmab__dbg_block *blk; /* a map's records, not yet filed; NULL for an unmap */
 	int n;
 	struct dmab__dbg_node *v[];
 };
@@ -71,13 +89,55 @@ struct dmab__debug {
 	unsigned recent_next;
 	struct dmab__dbg_region *regions; /* memory.c's snapshot, under @lock */
 	size_t nregions;
+	pthread_mutex_t retire_lock; /* @retired */
+	struct dmab__dbg_block *retired;
+	unsigned nretired;
+	_Atomic uint64_t readers_done; /* dmab__dbg_read_unlock(), under TSan only */
 };
+
+/*
+ * The end of a read-side section, and a grace period. liburcu 0.13 is not
+ * instrumented for ThreadSanitizer, which therefore cannot see that a grace
+ * period orders every earlier read before the free that follows it; under
+ * TSan each reader also releases, and the freer acquires, one counter (a
+ * real, if redundant, ordering). Elsewhere they are liburcu's calls alone.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define DMAB__DBG_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DMAB__DBG_TSAN 1
+#endif
+#endif
+
+static inline void dmab__dbg_read_unlock(struct dmab__debug *d)
+{
+#ifdef DMAB__DBG_TSAN
+	atomic_fetch_add_explicit(&d->readers_done, 1, memory_order_release);
+#else
+	(void)d;
+#endif
+	urcu_bp_read_unlock();
+}
+
+static inline void dmab__dbg_synchronize(struct dmab__debug *d)
+{
+	urcu_bp_synchronize_rcu();
+#ifdef DMAB__DBG_TSAN
+	(void)atomic_load_explicit(&d->readers_done, memory_order_acquire);
+#else
+	(void)d;
+#endif
+}
 
 /* track.c */
 int dmab__dbg_track_init(struct dmab__debug *d);
 void dmab__dbg_track_fini(struct dmab__debug *d);
-struct dmab__dbg_node *dmab__dbg_node_new(const struct dmab__dbg_call *c, const struct dmab_sg *sg);
+struct dmab__dbg_block *dmab__dbg_block_new(int n);
+void dmab__dbg_node_init(struct dmab__dbg_node *n, struct dmab__dbg_block *blk,
+			 const struct dmab__dbg_call *c, const struct dmab_sg *sg);
 void dmab__dbg_insert(struct dmab__debug *d, struct dmab__dbg_node *n);
+/* Not under the read lock: it may wait for a grace period. */
 void dmab__dbg_remove(struct dmab__debug *d, struct dmab__dbg_node *n);
 /*
  * Under the read lock: the live record best matching a start at @bus (an
@@ -93,8 +153,8 @@ struct dmab__dbg_node *dmab__dbg_find(struct dmab__debug *d, dmab_addr_t bus,
  * harmfully with a mapping of @dir, @attrs; NULL if none. */
 struct dmab__dbg_node *dmab__dbg_line_user(struct dmab__debug *d, uintptr_t line, enum dmab_dir dir,
 					   unsigned attrs);
-/* Remember an unmapped record; find one remembered at @bus (copied out). */
-void dmab__dbg_recent_add(struct dmab__debug *d, const struct dmab_debug_mapping *m);
+/* Remember @n unmapped records; find one remembered at @bus (copied out). */
+void dmab__dbg_recent_add(struct dmab__debug *d, struct dmab__dbg_node *const *v, int n);
 bool dmab__dbg_recent_find(struct dmab__debug *d, dmab_addr_t bus, struct dmab_debug_mapping *out);
 
 /* report.c: count, describe and deliver one misuse; returns its errno. */

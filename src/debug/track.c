@@ -6,7 +6,7 @@
 
 #include "state.h"
 
-#define caa_container_of_node(ptr, member)                                                         \
+#define node_of(ptr, member)                                                                       \
 	((struct dmab__dbg_node *)((char *)(ptr)-offsetof(struct dmab__dbg_node, member)))
 
 static unsigned long mix(uint64_t k)
@@ -24,8 +24,12 @@ static uint64_t chunk_of(dmab_addr_t bus)
 
 static int match_chunk(struct cds_lfht_node *ht_node, const void *key)
 {
-	const struct dmab__dbg_node *n = caa_container_of_node(ht_node, by_bus);
+	struct dmab__dbg_node *n = node_of(ht_node, by_bus);
 
+	/* Pairs with the release in dmab__dbg_insert(): the record's fields
+	 * are read only after its state (liburcu 0.13's own publication is
+	 * invisible to TSan). */
+	(void)atomic_load_explicit(&n->state, memory_order_acquire);
 	return chunk_of(n->m.addr) == *(const uint64_t *)key;
 }
 
@@ -35,27 +39,48 @@ static int match_line(struct cds_lfht_node *ht_node, const void *key)
 	    (const struct dmab__dbg_lnode *)((const char *)ht_node -
 					     offsetof(struct dmab__dbg_lnode, hn));
 
+	(void)atomic_load_explicit(&l->owner->state, memory_order_acquire); /* see match_chunk */
 	return l->line == *(const uintptr_t *)key;
 }
 
 int dmab__dbg_track_init(struct dmab__debug *d)
 {
-	d->by_bus = cds_lfht_new_flavor(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-					&urcu_bp_flavor, NULL);
-	if (!d->by_bus)
+	if (pthread_mutex_init(&d->retire_lock, NULL))
 		return -ENOMEM;
-	d->by_line = cds_lfht_new_flavor(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-					 &urcu_bp_flavor, NULL);
+	d->by_bus =
+	    cds_lfht_new_flavor(DMAB__DBG_BUCKETS, DMAB__DBG_BUCKETS, 0,
+				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_bp_flavor, NULL);
+	if (!d->by_bus) {
+		pthread_mutex_destroy(&d->retire_lock);
+		return -ENOMEM;
+	}
+	d->by_line =
+	    cds_lfht_new_flavor(DMAB__DBG_BUCKETS, DMAB__DBG_BUCKETS, 0,
+				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_bp_flavor, NULL);
 	if (!d->by_line) {
 		(void)cds_lfht_destroy(d->by_bus, NULL);
+		pthread_mutex_destroy(&d->retire_lock);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-static void node_free_rcu(struct rcu_head *h)
+static void free_blocks(struct dmab__dbg_block *b)
 {
-	free((char *)h - offsetof(struct dmab__dbg_node, rcu));
+	while (b) {
+		struct dmab__dbg_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+}
+
+static void unfile(struct dmab__debug *d, struct dmab__dbg_node *n)
+{
+	(void)cds_lfht_del(d->by_bus, &n->by_bus);
+	(void)cds_lfht_del(d->by_line, &n->ln[0].hn);
+	if (n->ln[1].line != n->ln[0].line)
+		(void)cds_lfht_del(d->by_line, &n->ln[1].hn);
 }
 
 /* The device is going: no other thread uses it, so records go at once. */
@@ -63,26 +88,38 @@ void dmab__dbg_track_fini(struct dmab__debug *d)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *hn;
+	struct dmab__dbg_block *dead = d->retired;
 
 	urcu_bp_read_lock();
 	cds_lfht_for_each(d->by_bus, &it, hn)
 	{
-		struct dmab__dbg_node *n = caa_container_of_node(hn, by_bus);
+		struct dmab__dbg_node *n = node_of(hn, by_bus);
 
-		dmab__dbg_remove(d, n);
+		unfile(d, n);
+		if (atomic_fetch_sub(&n->blk->refs, 1) == 1) {
+			n->blk->next = dead;
+			dead = n->blk;
+		}
 	}
-	urcu_bp_read_unlock();
-	urcu_bp_barrier();
+	dmab__dbg_read_unlock(d);
+	dmab__dbg_synchronize(d);
+	free_blocks(dead);
+	d->retired = NULL;
+	pthread_mutex_destroy(&d->retire_lock);
 	(void)cds_lfht_destroy(d->by_line, NULL);
 	(void)cds_lfht_destroy(d->by_bus, NULL);
 }
 
-struct dmab__dbg_node *dmab__dbg_node_new(const struct dmab__dbg_call *c, const struct dmab_sg *sg)
+struct dmab__dbg_block *dmab__dbg_block_new(int n)
 {
-	struct dmab__dbg_node *n = calloc(1, sizeof(*n));
+	return calloc(1,
+		      sizeof(struct dmab__dbg_block) + (size_t)n * sizeof(struct dmab__dbg_node));
+}
 
-	if (!n)
-		return NULL;
+void dmab__dbg_node_init(struct dmab__dbg_node *n, struct dmab__dbg_block *blk,
+			 const struct dmab__dbg_call *c, const struct dmab_sg *sg)
+{
+	n->blk = blk;
 	cds_lfht_node_init(&n->by_bus);
 	for (int i = 0; i < 2; i++) {
 		cds_lfht_node_init(&n->ln[i].hn);
@@ -96,7 +133,6 @@ struct dmab__dbg_node *dmab__dbg_node_new(const struct dmab__dbg_call *c, const 
 					   .kind = c->kind,
 					   .nents = c->nents,
 					   .caller = c->caller};
-	return n;
 }
 
 void dmab__dbg_insert(struct dmab__debug *d, struct dmab__dbg_node *n)
@@ -111,24 +147,38 @@ void dmab__dbg_insert(struct dmab__debug *d, struct dmab__dbg_node *n)
 		;
 	n->ln[0].line = (uintptr_t)n->m.cpu & lmask;
 	n->ln[1].line = ((uintptr_t)n->m.cpu + n->m.len - 1) & lmask;
+	atomic_store_explicit(&n->state, DMAB__DBG_LIVE, memory_order_release);
 	urcu_bp_read_lock();
 	cds_lfht_add(d->by_bus, mix(ch), &n->by_bus);
 	cds_lfht_add(d->by_line, mix(n->ln[0].line), &n->ln[0].hn);
 	if (n->ln[1].line != n->ln[0].line)
 		cds_lfht_add(d->by_line, mix(n->ln[1].line), &n->ln[1].hn);
-	urcu_bp_read_unlock();
+	dmab__dbg_read_unlock(d);
 }
 
-/* Only the claimer of @n (or destroy) removes it: each del succeeds once. */
+/* Only the claimer of @n removes it: each del succeeds once. */
 void dmab__dbg_remove(struct dmab__debug *d, struct dmab__dbg_node *n)
 {
+	struct dmab__dbg_block *b = n->blk, *dead = NULL;
+
 	urcu_bp_read_lock();
-	(void)cds_lfht_del(d->by_bus, &n->by_bus);
-	(void)cds_lfht_del(d->by_line, &n->ln[0].hn);
-	if (n->ln[1].line != n->ln[0].line)
-		(void)cds_lfht_del(d->by_line, &n->ln[1].hn);
-	urcu_bp_read_unlock();
-	urcu_bp_call_rcu(&n->rcu, node_free_rcu);
+	unfile(d, n);
+	dmab__dbg_read_unlock(d);
+	if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	pthread_mutex_lock(&d->retire_lock);
+	b->next = d->retired;
+	d->retired = b;
+	if (++d->nretired >= DMAB__DBG_RETIRE) {
+		dead = d->retired;
+		d->retired = NULL;
+		d->nretired = 0;
+	}
+	pthread_mutex_unlock(&d->retire_lock);
+	if (dead) {
+		dmab__dbg_synchronize(d);
+		free_blocks(dead);
+	}
 }
 
 static int agreement(const struct dmab__dbg_node *n, const struct dmab_debug_mapping *w)
@@ -157,7 +207,7 @@ struct dmab__dbg_node *dmab__dbg_find(struct dmab__debug *d, dmab_addr_t bus,
 
 		cds_lfht_for_each_duplicate(d->by_bus, mix(ch), match_chunk, &ch, &it, hn)
 		{
-			struct dmab__dbg_node *n = caa_container_of_node(hn, by_bus);
+			struct dmab__dbg_node *n = node_of(hn, by_bus);
 
 			if (atomic_load_explicit(&n->state, memory_order_acquire) !=
 			    DMAB__DBG_LIVE) {
@@ -206,10 +256,13 @@ struct dmab__dbg_node *dmab__dbg_line_user(struct dmab__debug *d, uintptr_t line
 	return NULL;
 }
 
-void dmab__dbg_recent_add(struct dmab__debug *d, const struct dmab_debug_mapping *m)
+void dmab__dbg_recent_add(struct dmab__debug *d, struct dmab__dbg_node *const *v, int n)
 {
+	int from = n > DMAB__DBG_RECENT ? n - DMAB__DBG_RECENT : 0;
+
 	pthread_mutex_lock(&d->lock);
-	d->recent[d->recent_next++ % DMAB__DBG_RECENT] = *m;
+	for (int i = from; i < n; i++)
+		d->recent[d->recent_next++ % DMAB__DBG_RECENT] = v[i]->m;
 	pthread_mutex_unlock(&d->lock);
 }
 
