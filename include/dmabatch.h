@@ -281,8 +281,8 @@ DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
  * left mapped then. A full pool also counts in bounce_full and, unless
  * DMAB_ATTR_NO_WARN, warns on stderr (at the 1st, 2nd, 4th, 8th... time).
  * Checking mode, before anything is mapped: -EFAULT for memory on the
- * calling thread's stack; -EROFS for code, or read-only memory the device
- * would write (FROM_DEVICE, BIDIRECTIONAL); -EADDRINUSE if the buffer's
+ * calling thread's stack; -EROFS for read-only memory (code included) the
+ * device would write (FROM_DEVICE, BIDIRECTIONAL); -EADDRINUSE if the buffer's
  * first or last cache line is the first or last line of a live mapping of
  * this device, one of the two device-writable, neither SKIP_CPU_SYNC.
  */

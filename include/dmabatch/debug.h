@@ -35,25 +35,38 @@
 extern "C" {
 #endif
 
-/** enum dmab_debug_class - one kind of misuse; errno in brackets. */
+/** enum dmab_debug_class - one kind of misuse; its errno in brackets. */
 enum dmab_debug_class {
-	DMAB_DEBUG_UNMAP_NOT_MAPPED = 0, /* unmap of an address never mapped [ENOENT] */
-	DMAB_DEBUG_UNMAP_ALREADY,	 /* unmap of one unmapped already [EALREADY] */
-	DMAB_DEBUG_UNMAP_SIZE,		 /* unmap with another size [EMSGSIZE] */
-	DMAB_DEBUG_UNMAP_DIR,		 /* unmap with another direction [EBADRQC] */
-	DMAB_DEBUG_UNMAP_NENTS,		 /* unmap_sg with another nents [EBADSLT] */
-	DMAB_DEBUG_UNMAP_FUNCTION,	 /* single unmapped as sg, or the reverse [EPROTOTYPE] */
-	DMAB_DEBUG_SYNC_NOT_MAPPED,	 /* sync of memory no mapping holds [ENOENT] */
-	DMAB_DEBUG_SYNC_OUTSIDE,	 /* sync running past the mapping's end [ERANGE] */
-	DMAB_DEBUG_SYNC_DIR,		 /* sync with another direction [EBADRQC] */
-	DMAB_DEBUG_SYNC_WRONG_WAY, /* for_cpu of TO_DEVICE, for_device of FROM_DEVICE [EACCES] */
-	DMAB_DEBUG_SYNC_NENTS,	   /* sync_sg with another nents [EBADSLT] */
-	DMAB_DEBUG_MAP_STACK,	   /* map of the calling thread's stack [EFAULT] */
-	DMAB_DEBUG_MAP_READONLY, /* device-writable map of read-only memory, any map of code [EROFS]
-				  */
-	DMAB_DEBUG_MAP_OVERLAP,	 /* shares a line with a live mapping, one device-writable
-				    [EADDRINUSE] */
-	DMAB_DEBUG_TEARDOWN_LIVE, /* device destroyed with live mappings [EBUSY] */
+	/* unmap: never mapped [ENOENT] */
+	DMAB_DEBUG_UNMAP_NOT_MAPPED = 0,
+	/* unmap: unmapped already, or by another thread now [EALREADY] */
+	DMAB_DEBUG_UNMAP_ALREADY,
+	/* unmap: another size [EMSGSIZE] */
+	DMAB_DEBUG_UNMAP_SIZE,
+	/* unmap: another direction [EBADRQC] */
+	DMAB_DEBUG_UNMAP_DIR,
+	/* unmap_sg: another nents [EBADSLT] */
+	DMAB_DEBUG_UNMAP_NENTS,
+	/* unmap: the other function (single vs sg) [EPROTOTYPE] */
+	DMAB_DEBUG_UNMAP_FUNCTION,
+	/* sync: memory no live mapping holds [ENOENT] */
+	DMAB_DEBUG_SYNC_NOT_MAPPED,
+	/* sync: the range runs past the mapping's end [ERANGE] */
+	DMAB_DEBUG_SYNC_OUTSIDE,
+	/* sync: another direction, the mapping not BIDIRECTIONAL [EBADRQC] */
+	DMAB_DEBUG_SYNC_DIR,
+	/* sync: for_cpu of TO_DEVICE, for_device of FROM_DEVICE memory [EACCES] */
+	DMAB_DEBUG_SYNC_WRONG_WAY,
+	/* sync_sg: another nents [EBADSLT] */
+	DMAB_DEBUG_SYNC_NENTS,
+	/* map: memory on the calling thread's stack [EFAULT] */
+	DMAB_DEBUG_MAP_STACK,
+	/* map: read-only memory or code, for a direction the device writes [EROFS] */
+	DMAB_DEBUG_MAP_READONLY,
+	/* map: shares an end line with a live mapping, one device-writable [EADDRINUSE] */
+	DMAB_DEBUG_MAP_OVERLAP,
+	/* destroy: mappings still live [EBUSY] */
+	DMAB_DEBUG_TEARDOWN_LIVE,
 	DMAB_DEBUG_NCLASS
 };
 

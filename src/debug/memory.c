@@ -73,7 +73,8 @@ static const struct dmab__dbg_region *region_of(const struct dmab__debug *d, uin
 	return NULL;
 }
 
-/* The protection bits common to the regions holding both ends; 0 unknown. */
+/* The protection bits of the regions holding both ends (writable only if
+ * both are); 0 if unknown. */
 static unsigned judge_prot(struct dmab__debug *d, uintptr_t a, size_t len, bool *known)
 {
 	const struct dmab__dbg_region *r0 = region_of(d, a), *r1 = region_of(d, a + len - 1);
@@ -107,8 +108,10 @@ bool dmab__dbg_mem_class(struct dmab__debug *d, const void *cpu, size_t len, enu
 	pthread_mutex_unlock(&d->lock);
 	if (!known)
 		return false;
-	if ((prot & DMAB__OS_PROT_EXEC) ||
-	    (dir != DMAB_TO_DEVICE && !(prot & DMAB__OS_PROT_WRITE))) {
+	/* Code counts as read-only: the device must not write it. Reading it
+	 * is allowed, since constant data often shares the code's segment
+	 * (aarch64 links .rodata into the executable one). */
+	if (dir != DMAB_TO_DEVICE && !(prot & DMAB__OS_PROT_WRITE)) {
 		*cls = DMAB_DEBUG_MAP_READONLY;
 		return true;
 	}

@@ -21,10 +21,11 @@ struct dmab__dbg_region {
 };
 
 /*
- * Is mapping [@cpu, @cpu + @len) for @dir a misuse of memory? If so, true
- * and *@cls is the class. The snapshot is read again when the range is not
- * in it (memory mapped since); a mapping made read-only after the snapshot
- * is judged by its old protection.
+ * Is mapping [@cpu, @cpu + @len) for @dir a misuse of memory (the calling
+ * thread's stack; memory not writable, code included, for a direction the
+ * device writes)? If so, true and *@cls is the class. The snapshot is read again when the range is
+ * not in it (memory mapped since); a mapping made read-only after the snapshot is judged by its old
+ * protection.
  */
 bool dmab__dbg_mem_class(struct dmab__debug *d, const void *cpu, size_t len, enum dmab_dir dir,
 			 enum dmab_debug_class *cls);
