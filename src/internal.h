@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__mem_dev;
 struct dmab__debug;
 
 /* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
@@ -43,6 +44,7 @@ struct dmab_device {
 	struct dmab__debug *debug;	/* the checker's state, or NULL: off (src/debug/debug.h) */
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
+	struct dmab__mem_dev *mem;	/* placement counts, allocations (src/mem/) */
 	struct dmab__counters c;	/* last: 128-byte aligned, see counters.h */
 };
 
