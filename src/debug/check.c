@@ -329,3 +329,50 @@ int dmab__debug_teardown_(struct dmab_device *dev, const void *caller)
 		return 0;
 	return dmab__fail(-EBUSY, "device_destroy: %s: %d mappings still live", dev->name, live);
 }
+
+int dmab__debug_alloc_begin_(struct dmab_device *dev, struct dmab__dbg_pend **out)
+{
+	struct dmab__dbg_pend *p = pend_new(1);
+
+	*out = NULL;
+	if (p && !(p->blk = dmab__dbg_block_new(1))) {
+		free(p);
+		p = NULL;
+	}
+	if (!p)
+		return dmab__fail(-ENOMEM, "%s: checker: out of memory", dev->name);
+	*out = p;
+	return 0;
+}
+
+void dmab__debug_alloc_end_(struct dmab_device *dev, struct dmab__dbg_pend *p,
+			    const struct dmab__dbg_call *c, void *cpu, dmab_addr_t dma, size_t len)
+{
+	struct dmab_sg one = dmab__dbg_one(cpu, dma, len);
+
+	p->v[0] = &p->blk->v[0];
+	dmab__dbg_node_init(p->v[0], p->blk, c, &one);
+	p->n = 1;
+	atomic_init(&p->blk->refs, 1);
+	dmab__debug_map_end_(dev, p, &one, 1);
+}
+
+/* The allocation's own free has checked its arguments: only its record goes. */
+void dmab__debug_free_(struct dmab_device *dev, dmab_addr_t dma)
+{
+	struct dmab__debug *d = dev->debug;
+	struct dmab_debug_mapping want = {.addr = dma, .kind = DMAB_DEBUG_KIND_ALLOC, .nents = 1};
+	struct dmab__dbg_node *n, *claimed = NULL;
+
+	urcu_bp_read_lock();
+	n = dmab__dbg_find(d, dma, &want, NULL);
+	if (n && n->m.addr == dma && n->m.kind == DMAB_DEBUG_KIND_ALLOC) {
+		int live = DMAB__DBG_LIVE;
+
+		if (atomic_compare_exchange_strong(&n->state, &live, DMAB__DBG_CLAIMED))
+			claimed = n;
+	}
+	dmab__dbg_read_unlock(d);
+	if (claimed)
+		dmab__dbg_remove(d, claimed);
+}

@@ -64,6 +64,12 @@ void dmab__debug_abort_(struct dmab_device *dev, struct dmab__dbg_pend *p);
 int dmab__debug_sync_(struct dmab_device *dev, const struct dmab__dbg_call *c,
 		      const struct dmab_sg *sg, int n);
 int dmab__debug_teardown_(struct dmab_device *dev, const void *caller);
+/* An allocation (src/mem/): room for its record before it is made, the
+ * record once it is (or dmab__debug_abort()); its removal once freed. */
+int dmab__debug_alloc_begin_(struct dmab_device *dev, struct dmab__dbg_pend **p);
+void dmab__debug_alloc_end_(struct dmab_device *dev, struct dmab__dbg_pend *p,
+			    const struct dmab__dbg_call *c, void *cpu, dmab_addr_t dma, size_t len);
+void dmab__debug_free_(struct dmab_device *dev, dmab_addr_t dma);
 
 #ifdef DMAB_NO_DEBUG
 #define dmab__debug_on(dev) ((void)(dev), false)

@@ -402,6 +402,38 @@ static void test_teardown(void **state)
 	free(buf);
 }
 
+/* An allocation is a record of its own kind: synced as a mapping, refused
+ * by the unmap calls ("other function"), live at teardown until freed. */
+static void test_allocations(void **state)
+{
+	(void)state;
+	struct dmab_device *dev = check_dev();
+	void *cpu;
+	dmab_addr_t dma;
+
+	assert_int_equal(dmab_alloc_noncoherent(dev, 8192, DMAB_FROM_DEVICE, &cpu, &dma), 0);
+	/* the way the allocation is used: handed over and back, in its direction */
+	assert_int_equal(dmab_sync_single_for_device(dev, dma, 8192, DMAB_FROM_DEVICE), 0);
+	assert_int_equal(dmab_sync_single_for_cpu(dev, dma + 4096, 100, DMAB_FROM_DEVICE), 0);
+	expect_quiet();
+	assert_int_equal(dmab_trace_clear(dev), 0);
+	struct dmab_stats before = stats_of(dev);
+
+	expect_misuse(dev, dmab_unmap_single(dev, dma, 8192, DMAB_FROM_DEVICE, 0),
+		      DMAB_DEBUG_UNMAP_FUNCTION, &before);
+	assert_non_null(strstr(seen.text, "mapped by an allocation"));
+	assert_int_equal(dmab_device_destroy(dev), -EBUSY);
+	assert_int_equal(seen.last.cls, DMAB_DEBUG_TEARDOWN_LIVE);
+	assert_int_equal(seen.last.mapping.kind, DMAB_DEBUG_KIND_ALLOC);
+	seen.n = 0;
+	assert_int_equal(dmab_free_noncoherent(dev, 8192, cpu, dma, DMAB_FROM_DEVICE), 0);
+	/* freed: its record is gone */
+	assert_int_equal(dmab_sync_single_for_cpu(dev, dma, 64, DMAB_FROM_DEVICE), -ENOENT);
+	seen.n = 0;
+	assert_int_equal(dmab_debug_dump(dev, NULL), 0);
+	destroy(dev);
+}
+
 /* The default sink: one line per report on stderr, at most 10 per window. */
 static void test_default_sink_rate_limited(void **state)
 {
@@ -567,6 +599,7 @@ int main(void)
 	    cmocka_unit_test(test_map_memory_classes),
 	    cmocka_unit_test(test_map_overlap),
 	    cmocka_unit_test(test_teardown),
+	    cmocka_unit_test(test_allocations),
 	    cmocka_unit_test(test_default_sink_rate_limited),
 	    cmocka_unit_test(test_concurrent_mappers),
 	    cmocka_unit_test(test_racing_double_unmap),
