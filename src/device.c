@@ -12,6 +12,7 @@
 #include "mem/mem.h"
 #include "os/os.h"
 #include "os/topology.h"
+#include "xlate/iommu.h"
 
 /* The smallest config size there is: the fields up to and including @sim. */
 #define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
@@ -134,6 +135,9 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__memdev_init(dev, &cfg);
 	if (err)
 		goto fail_mem;
+	err = dmab__iommu_init(dev, &cfg);
+	if (err)
+		goto fail_iommu;
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;
@@ -146,6 +150,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 fail_debug:
 	dmab__bounce_fini(dev);
 fail_bounce:
+	dmab__iommu_fini(dev);
+fail_iommu:
 	dmab__memdev_fini(dev);
 fail_mem:
 	dmab__spare_fini(&dev->facts_spare);
@@ -177,6 +183,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 		return err;
 	dmab__debug_fini(dev);
 	dmab__bounce_fini(dev);
+	dmab__iommu_fini(dev);
 	dmab__memdev_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
@@ -219,6 +226,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];
 	dmab__bounce_stats(dev, out);
 	dmab__memdev_stats(dev, out);
+	dmab__iommu_stats(dev, out);
 	dmab__debug_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;

@@ -15,6 +15,7 @@
 
 #include "debug/debug.h"
 #include "steps.h"
+#include "xlate/iommu.h"
 
 #define DMAB__KNOWN_ATTRS (DMAB_ATTR_SKIP_CPU_SYNC | DMAB_ATTR_NO_WARN)
 
@@ -138,11 +139,18 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
+	if (dev->iommu) {
+		struct dmab_sg one = {.addr = cpu, .len = len};
+
+		err = dmab__iommu_map_sg(dev, &one, 1, dir, attrs, what);
+		*out = one.dma_addr;
+		return err < 0 ? err : 0;
+	}
 	struct dmab__entry e;
 	struct dmab__dbg_pend *dp = NULL;
-	struct dmab_sg one = dmab__dbg_one(cpu, 0, len);
+	struct dmab_sg chk = dmab__dbg_one(cpu, 0, len);
 
-	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &one, 1, &dp);
+	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &chk, 1, &dp);
 	if (err)
 		return err;
 	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
@@ -151,8 +159,8 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 		return err;
 	}
 	*out = e.bus;
-	one.dma_addr = e.bus;
-	dmab__debug_map_end(dev, dp, &one, 1);
+	chk.dma_addr = e.bus;
+	dmab__debug_map_end(dev, dp, &chk, 1);
 
 	struct dmab__batch b;
 	struct dmab__tally n = {.mappings = e.pool != NULL};
@@ -180,9 +188,9 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 
 	struct dmab__entry e;
 	struct dmab__dbg_pend *dp = NULL;
-	struct dmab_sg one = dmab__dbg_one(NULL, addr, len);
+	struct dmab_sg chk = dmab__dbg_one(NULL, addr, len);
 
-	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &one, 1, &dp);
+	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &chk, 1, &dp);
 	if (err)
 		return err;
 	int bounced = dmab__find(dev, addr, len, true, &e, what, 0);
@@ -190,6 +198,11 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	if (bounced < 0) {
 		dmab__debug_abort(dev, dp);
 		return bounced;
+	}
+	if (dev->iommu) {
+		struct dmab_sg one = {.addr = e.cpu, .len = len, .dma_addr = addr, .dma_len = len};
+
+		return dmab__iommu_unmap_sg(dev, &one, 1, dir, attrs, what);
 	}
 	err = drop_live(dev, 1, what);
 	if (err) {
@@ -236,6 +249,8 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
+	if (dev->iommu)
+		return dmab__iommu_map_sg(dev, sg, nents, dir, attrs, what);
 	struct dmab__dbg_pend *dp = NULL;
 
 	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
@@ -301,6 +316,8 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 
 	if (err)
 		return err;
+	if (dev->iommu)
+		return dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what);
 	struct dmab__dbg_pend *dp = NULL;
 
 	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);

@@ -4,6 +4,7 @@
 
 #include "debug/debug.h"
 #include "steps.h"
+#include "xlate/iommu.h"
 
 static enum dmab__call call_of(bool for_device)
 {
@@ -98,6 +99,8 @@ DMAB__HOT int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, en
 				  : !sg	       ? "NULL list"
 				  : nents <= 0 ? "nents must be at least 1"
 					       : "bad direction");
+	if (dev->iommu)
+		return dmab__iommu_sync_sg(dev, sg, nents, dir, for_device, what);
 	int err =
 	    DMAB__DEBUG_SYNC(dev, what, DMAB_DEBUG_KIND_SG, dir, nents, !for_device, sg, nents);
 

@@ -20,6 +20,10 @@ int dmab__debug_init(struct dmab_device *dev, const struct dmab_device_config *c
 #ifdef DMAB_NO_DEBUG
 	on = false; /* built without the hooks: nothing would be judged */
 #endif
+	/* A device behind the emulated IOMMU takes its own map and unmap path
+	 * (src/xlate/iommu.c), which has no hooks yet: it is not checked. */
+	if (dev->iommu)
+		on = false;
 
 	dev->debug = NULL;
 	if (cfg->debug & ~DMAB_DEBUG_CHECK)
