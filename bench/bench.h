@@ -60,7 +60,8 @@ struct bench_opts {
 	int point_ms; /* sweep: time budget per point */
 	const char *json, *out_dir;
 	bool seed, sweep, goals, quiet, no_drain;
-	bool iommu; /* --iommu (iommu.c) */
+	bool iommu;	 /* --iommu (iommu.c) */
+	bool debug_cost; /* --debug-cost (debugcost.c) */
 };
 
 /* One measurement's shape and length. */
@@ -212,5 +213,6 @@ int bench_sweep(struct bench_env *env, const struct bench_opts *o);
 int bench_goals(struct bench_env *env, const struct bench_opts *o);
 /* iommu.c */
 int bench_iommu(struct bench_env *env, const struct bench_opts *o);
+int bench_debug_cost(struct bench_env *env, const struct bench_opts *o); /* debugcost.c */
 
 #endif /* DMAB_BENCH_H */

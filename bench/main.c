@@ -64,6 +64,8 @@ int main(int argc, char **argv)
 		ret = bench_iommu(&env, &o);
 	else if (o.goals)
 		ret = bench_goals(&env, &o);
+	else if (o.debug_cost)
+		ret = bench_debug_cost(&env, &o);
 	else
 		ret = run(&env, &o);
 	bench_env_fini(&env);

@@ -77,6 +77,7 @@ static void usage(FILE *f)
 	    "      --goals            measure the project's goals and say which are met\n"
 	    "      --iommu            2560 x 4 KiB through the emulated IOMMU: per-PTE vs\n"
 	    "                         deferred PTE cleaning, 64- and 256-byte lines [--json]\n"
+	    "      --debug-cost       the DMA-API checker's cost: off vs on, interleaved [--json]\n"
 	    "      --no-drain         stop the clock right after each call, without waiting\n"
 	    "                         for its maintenance to finish (see bench/README.md)\n"
 	    "  -q, --quiet            no progress on stderr\n"
@@ -143,6 +144,7 @@ static int size_arg(const char *arg, size_t *out)
 
 enum { O_MAX_SAMPLES = 256, O_JSON, O_SEED, O_SWEEP, O_OUT, O_POINT_MS, O_GOALS, O_NO_DRAIN };
 enum { O_IOMMU = O_NO_DRAIN + 1 };
+enum { O_DEBUG_COST = O_IOMMU + 1 };
 
 /* The flags an experiment decides itself: giving one there is an error. */
 static int check_fixed(const struct bench_opts *o, const char *given)
@@ -176,6 +178,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	    {"goals", no_argument, NULL, O_GOALS},
 	    {"no-drain", no_argument, NULL, O_NO_DRAIN},
 	    {"iommu", no_argument, NULL, O_IOMMU},
+	    {"debug-cost", no_argument, NULL, O_DEBUG_COST},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -291,6 +294,8 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 			break;
 		case O_IOMMU:
 			o->iommu = true;
+		case O_DEBUG_COST:
+			o->debug_cost = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -308,9 +313,10 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->seed + o->sweep + o->goals + o->iommu > 1)
+	if (o->seed + o->sweep + o->goals + o->iommu + o->debug_cost > 1)
 		return bad("%s",
-			   "--seed-experiment, --sweep, --goals and --iommu are separate runs");
+			   "--seed-experiment, --sweep, --goals, --iommu and --debug-cost are "
+			   "separate runs");
 	if (given['s'] && given['i'])
 		return bad("%s", "-s and -i both say how long to run: give one");
 	if ((o->seed || o->sweep || o->goals) && check_fixed(o, given))

@@ -29,6 +29,11 @@
  *   length, a range inside the span that was never mapped, a second unmap
  *   of a direct mapping while others are live) is the caller's bug, which
  *   only the DMA-API checker catches.
+ * - Misuse beyond that: each call's comment says what it always refuses; a
+ *   device in checking mode (dmab_device_config.debug, or DMAB_DEBUG=1 in
+ *   the environment; include/dmabatch/debug.h) also refuses the kernel's
+ *   DMA-API debug classes, each with its own errno (listed per call under
+ *   "Checking mode"), reported, and with nothing changed.
  */
 #ifndef DMABATCH_H
 #define DMABATCH_H
@@ -215,6 +220,9 @@ struct dmab_sim;
  *              the IOMMU never merges entries into a segment longer than this.
  * @seg_boundary_mask: a segment must not cross a multiple of this mask + 1;
  *              2^k - 1 with k >= 12, or 0 for 4 GiB - 1 (the kernel's default).
+ * @debug:      DMAB_DEBUG_* flags: the DMA-API checker
+ *              (include/dmabatch/debug.h); 0 is off unless the environment
+ *              has DMAB_DEBUG=1 when the device is created.
  */
 struct dmab_uncached_provider;
 
@@ -241,6 +249,7 @@ struct dmab_device_config {
 	unsigned iommu;
 	size_t max_seg_size;
 	uint64_t seg_boundary_mask;
+	unsigned debug;
 };
 
 /* dmab_device_config.iommu */
@@ -255,6 +264,12 @@ struct dmab_device_config {
 #define DMAB_MAX_SEG_SIZE_DEFAULT ((size_t)65536)
 /** Default dmab_device_config.seg_boundary_mask: 4 GiB - 1. */
 #define DMAB_SEG_BOUNDARY_DEFAULT ((uint64_t)0xffffffffu)
+
+/** Check this device's use of the API (include/dmabatch/debug.h). */
+#define DMAB_DEBUG_CHECK (1u << 0)
+
+/** Room in struct dmab_stats for the checker's classes. */
+#define DMAB_STATS_DEBUG_CLASSES 24
 
 /**
  * struct dmab_uncached_provider - memory the CPU maps uncached, for coherent
@@ -334,6 +349,8 @@ struct dmab_stats {
 	uint64_t iommu_walk_flushes;	/* invalidations for removed tables */
 	uint64_t iommu_table_pages;	/* table pages held now, the root included */
 	uint64_t iommu_segments;	/* DMA segments map_sg returned, in all */
+	/* The checker (include/dmabatch/debug.h); all 0 while it is off. */
+	uint64_t debug_reports[DMAB_STATS_DEBUG_CLASSES]; /* by enum dmab_debug_class */
 };
 
 /**
@@ -360,6 +377,8 @@ DMAB_API DMAB_NODISCARD int dmab_device_create(const struct dmab_device_config *
  * its own allocation fails in those places (the first read-side lock of a
  * thread, the first call_rcu worker, rcu_barrier); the library cannot turn
  * those into error codes. A device that never grew makes no liburcu call.
+ * Checking mode: the -EBUSY also reports each live mapping, with the return
+ * address of the call that mapped it (DMAB_DEBUG_TEARDOWN_LIVE).
  */
 DMAB_API DMAB_NODISCARD int dmab_device_destroy(struct dmab_device *dev);
 
@@ -400,6 +419,11 @@ DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
  * the bounce pool is full (and may not grow) or cannot be made; nothing is
  * left mapped then. A full pool also counts in bounce_full and, unless
  * DMAB_ATTR_NO_WARN, warns on stderr (at the 1st, 2nd, 4th, 8th... time).
+ * Checking mode, before anything is mapped: -EFAULT for memory on the
+ * calling thread's stack; -EROFS for read-only memory (code included) the
+ * device would write (FROM_DEVICE, BIDIRECTIONAL); -EADDRINUSE if the buffer's
+ * first or last cache line is the first or last line of a live mapping of
+ * this device, one of the two device-writable, neither SKIP_CPU_SYNC.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len,
 					    enum dmab_dir dir, unsigned attrs, dmab_addr_t *out);
@@ -416,6 +440,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, 
  * the device ever covered or when no direct mapping is live, or when @addr
  * and @len, inside a bounce pool, are not exactly a live bounce mapping's
  * (see the checks at the top of this header).
+ * Checking mode, before anything is done: -ENOENT if no mapping starts at
+ * @addr; -EALREADY if the mapping there was unmapped already (or is being
+ * unmapped by another thread); -EPROTOTYPE if it was made by dmab_map_sg();
+ * -EMSGSIZE for another @len; -EBADRQC for another @dir.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 					      enum dmab_dir dir, unsigned attrs);
@@ -448,6 +476,10 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * bounce_slots_hwm may remember the attempt, and the device's first bounce
  * pool, if this call made it, stays (bounce_pools 0 -> 1): it is made once,
  * at the first mapping that bounces, and kept until destroy.
+ * Checking mode: each non-empty entry as in dmab_map_single() (-EFAULT,
+ * -EROFS, -EADDRINUSE), judged against the mappings already live (entries
+ * of the one list may share lines with each other). Segment limits
+ * (max_seg_size, seg_boundary_mask) are not checked: devices have none yet.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);
@@ -461,6 +493,10 @@ DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg 
  * once in live_mappings); direct entries are counted as listed.
  * Return: 0; -EINVAL for bad arguments, for any entry refused as for
  * dmab_unmap_single(), or more direct entries than are mapped.
+ * Checking mode, every non-empty entry before anything is done: as
+ * dmab_unmap_single() (-ENOENT, -EALREADY, -EMSGSIZE for another dma_len,
+ * -EBADRQC), -EPROTOTYPE for an entry made by dmab_map_single(), and
+ * -EBADSLT if @nents is not the map call's.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					  enum dmab_dir dir, unsigned attrs);
@@ -474,6 +510,11 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_s
  * pool that is not inside a live bounce mapping, or one whose line-rounded
  * end wraps; a direct range is not checked further, see the top of this
  * header).
+ * Checking mode: -ENOENT if no live mapping holds @addr; -ERANGE if the
+ * range runs past its end; -EACCES for a direction other than the
+ * mapping's that hands the CPU a TO_DEVICE mapping (or, for_device, the
+ * device a FROM_DEVICE one); -EBADRQC for any other direction other than
+ * the mapping's, unless it is BIDIRECTIONAL. Sub-ranges are fine.
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dmab_addr_t addr,
 						     size_t len, enum dmab_dir dir);
@@ -482,6 +523,7 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dm
  * Cleans in every direction; one completion. For a bounced mapping, the
  * original is first copied into the slot (TO_DEVICE, BIDIRECTIONAL), then the
  * slot is cleaned. Return: 0 or -EINVAL, as dmab_sync_single_for_cpu().
+ * Checking mode: as dmab_sync_single_for_cpu().
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr,
 							size_t len, enum dmab_dir dir);
@@ -491,10 +533,15 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev,
  * after its own completion). An entry whose dma_len is 0 is skipped.
  * Return: 0; -EINVAL for bad arguments or any entry refused as for the
  * single call (nothing is issued then).
+ * Checking mode: each non-empty entry as the single call, and -EBADSLT if
+ * @nents is not the map call's.
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_cpu(struct dmab_device *dev, struct dmab_sg *sg,
 						 int nents, enum dmab_dir dir);
-/** dmab_sync_sg_for_device() - as dmab_sync_sg_for_cpu(), towards the device. */
+/**
+ * dmab_sync_sg_for_device() - as dmab_sync_sg_for_cpu(), towards the device.
+ * Checking mode: as dmab_sync_sg_for_cpu().
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_device(struct dmab_device *dev, struct dmab_sg *sg,
 						    int nents, enum dmab_dir dir);
 
@@ -534,6 +581,7 @@ DMAB_API void dmab_batch_init(struct dmab_batch *b);
 /**
  * dmab_batch_sync_for_device() - add a for-device sync (a clean) to @b.
  * Return: 0; -EINVAL for bad arguments or an uninitialised batch.
+ * Checking mode: as dmab_sync_single_for_device(); nothing is added.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_device(struct dmab_batch *b,
 						       struct dmab_device *dev, dmab_addr_t addr,
@@ -543,6 +591,7 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_device(struct dmab_batch *b,
  * TO_DEVICE) to @b. The buffer belongs to the CPU only after commit; a
  * bounced mapping is copied back at commit, so it must stay mapped until then.
  * Return: 0; -EINVAL for bad arguments or an uninitialised batch.
+ * Checking mode: as dmab_sync_single_for_cpu(); nothing is added.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct dmab_device *dev,
 						    dmab_addr_t addr, size_t len,

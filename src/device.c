@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "debug/debug.h"
 #include "internal.h"
 #include "mem/mem.h"
 #include "os/os.h"
@@ -142,9 +143,14 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;
+	err = dmab__debug_init(dev, &cfg);
+	if (err)
+		goto fail_debug;
 	*out = dev;
 	return 0;
 
+fail_debug:
+	dmab__bounce_fini(dev);
 fail_bounce:
 	dmab__iommu_fini(dev);
 fail_iommu:
@@ -164,16 +170,21 @@ int dmab_device_destroy(struct dmab_device *dev)
 {
 	if (!dev)
 		return dmab__fail(-EINVAL, "device_destroy: NULL device");
+	int err = dmab__debug_teardown(dev, __builtin_return_address(0));
+
+	if (err)
+		return err;
 	/* Direct entries, and bounce mappings (counted by their slots' owner). */
 	uint64_t live = atomic_load(&dev->c.live) + dmab__bounce_live(dev);
 
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
-	int err = dmab__memdev_busy(dev);
+	err = dmab__memdev_busy(dev);
 
 	if (err)
 		return err;
+	dmab__debug_fini(dev);
 	dmab__bounce_fini(dev);
 	dmab__iommu_fini(dev);
 	dmab__memdev_fini(dev);
@@ -219,6 +230,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	dmab__bounce_stats(dev, out);
 	dmab__memdev_stats(dev, out);
 	dmab__iommu_stats(dev, out);
+	dmab__debug_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;
 	return 0;

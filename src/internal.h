@@ -20,6 +20,7 @@
 struct dmab__bounce_pools;
 struct dmab__mem_dev;
 struct dmab__iommu;
+struct dmab__debug;
 
 /* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
 #define DMAB__NOP (-1)
@@ -41,6 +42,7 @@ struct dmab_device {
 	unsigned bounce_flags; /* DMAB_BOUNCE_* */
 	/* NULL if the device never bounces (src/bounce/bounce.h) */
 	struct dmab__bounce_pools *bounce_pools;
+	struct dmab__debug *debug;	/* the checker's state, or NULL: off (src/debug/debug.h) */
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
 	/* Bus span of every direct (unbounced) mapping ever made: normal mode's

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 
+#include "debug/debug.h"
 #include "steps.h"
 #include "xlate/iommu.h"
 
@@ -154,11 +155,20 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 		return err < 0 ? err : 0;
 	}
 	struct dmab__entry e;
+	struct dmab__dbg_pend *dp = NULL;
+	struct dmab_sg chk = dmab__dbg_one(cpu, 0, len);
 
-	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
+	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &chk, 1, &dp);
 	if (err)
 		return err;
+	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
+	if (err) {
+		dmab__debug_abort(dev, dp);
+		return err;
+	}
 	*out = e.bus;
+	chk.dma_addr = e.bus;
+	dmab__debug_map_end(dev, dp, &chk, 1);
 
 	struct dmab__batch b;
 	struct dmab__tally n = {.mappings = e.pool != NULL};
@@ -186,18 +196,28 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 		return dmab__fail(-EINVAL, "%s: %s: zero length", what, dev->name);
 
 	struct dmab__entry e;
+	struct dmab__dbg_pend *dp = NULL;
+	struct dmab_sg chk = dmab__dbg_one(NULL, addr, len);
+
+	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &chk, 1, &dp);
+	if (err)
+		return err;
 	int bounced = dmab__find(dev, addr, len, true, &e, what, 0);
 
-	if (bounced < 0)
+	if (bounced < 0) {
+		dmab__debug_abort(dev, dp);
 		return bounced;
+	}
 	if (dev->iommu) {
 		struct dmab_sg one = {.addr = e.cpu, .len = len, .dma_addr = addr, .dma_len = len};
 
 		return dmab__iommu_unmap_sg(dev, &one, 1, dir, attrs, what);
 	}
 	err = bounced ? 0 : drop_live(dev, 1, what);
-	if (err)
+	if (err) {
+		dmab__debug_abort(dev, dp);
 		return err;
+	}
 
 	struct dmab__batch b;
 	struct dmab__tally n = {0};
@@ -208,6 +228,7 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	(void)dmab__batch_finish(&b);
 	release_entry(dev, NULL, &e);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
+	dmab__debug_unmap_end(dev, dp);
 	return 0;
 }
 
@@ -239,6 +260,11 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	}
 	if (dev->iommu)
 		return dmab__iommu_map_sg(dev, sg, nents, dir, attrs, what);
+	struct dmab__dbg_pend *dp = NULL;
+
+	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
+	if (err)
+		return err;
 	struct dmab__facts f;
 	struct dmab__hold h;
 	struct dmab__entry tmp;
@@ -262,6 +288,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 			}
 			dmab__hold_release(&h);
 			dmab__facts_put(&f, dev);
+			dmab__debug_abort(dev, dp);
 			return err;
 		}
 		sg[i].dma_addr = e->bus;
@@ -291,6 +318,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	(void)dmab__batch_finish(&b);
 	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_MAPS, &n);
+	dmab__debug_map_end(dev, dp, sg, nents);
 	return nents;
 }
 
@@ -304,6 +332,11 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		return err;
 	if (dev->iommu)
 		return dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what);
+	struct dmab__dbg_pend *dp = NULL;
+
+	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
+	if (err)
+		return err;
 	struct dmab__facts f;
 	struct dmab__entry tmp;
 	size_t copies = 0;
@@ -317,6 +350,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(fu, i, &one), what, i);
 		if (err < 0) {
 			dmab__facts_put(&f, dev);
+			dmab__debug_abort(dev, dp);
 			return err;
 		}
 		copies += (size_t)err;
@@ -324,6 +358,7 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	err = copies < (size_t)nents ? drop_live(dev, (uint64_t)nents - copies, what) : 0;
 	if (err) {
 		dmab__facts_put(&f, dev);
+		dmab__debug_abort(dev, dp);
 		return err;
 	}
 
@@ -363,5 +398,6 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	}
 	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
+	dmab__debug_unmap_end(dev, dp);
 	return 0;
 }

@@ -2,6 +2,7 @@
 /* Every public header on its own, linked to the shared library. Also built
  * as C++ (test_headers.cpp). */
 #include <dmabatch.h>
+#include <dmabatch/debug.h>
 #include <dmabatch/sim.h>
 #include <dmabatch/trace.h>
 
@@ -24,6 +25,10 @@ int main(void)
 		fprintf(stderr, "create: %s\n", dmab_strerror(err));
 		return 1;
 	}
+	/* the checker's calls are exported too */
+	if (dmab_debug_errno(DMAB_DEBUG_UNMAP_SIZE) >= 0 ||
+	    dmab_debug_enabled(dev) != (dmab_debug_dump(dev, NULL) >= 0))
+		return 1;
 	dmab_batch_init(&b);
 	err = dmab_batch_commit(&b);
 	if (err != 0 || strcmp(dmab_version(), DMAB_VERSION_STRING) != 0)
