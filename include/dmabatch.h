@@ -29,9 +29,9 @@ extern "C" {
 #endif
 
 #define DMAB_VERSION_MAJOR  0
-#define DMAB_VERSION_MINOR  1
+#define DMAB_VERSION_MINOR  2
 #define DMAB_VERSION_PATCH  0
-#define DMAB_VERSION_STRING "0.1.0"
+#define DMAB_VERSION_STRING "0.2.0"
 
 #if defined(DMAB_BUILDING) && defined(__GNUC__)
 #define DMAB_API __attribute__((visibility("default")))
@@ -396,7 +396,7 @@ DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,
 DMAB_API const char *dmab_strerror(int err);
 /** dmab_last_error() - detail of this thread's last failed call, or "". */
 DMAB_API const char *dmab_last_error(void);
-/** dmab_version() - the library's version string, e.g. "0.1.0". */
+/** dmab_version() - the library's version string, e.g. "0.2.0". */
 DMAB_API const char *dmab_version(void);
 
 #ifdef __cplusplus
