@@ -55,14 +55,23 @@ enum dmab_dir {
 	DMAB_FROM_DEVICE = 2,	/* device only writes */
 };
 
-/**
- * No cache maintenance for this call and, for a bounced mapping, no copy
- * back to the original (unmap, sync_for_cpu). Map still copies the original
- * into the bounce slot, so the device never sees stale pool data.
+/*
+ * Attributes of a map or unmap call (the attrs argument). The values are the
+ * kernel's DMA_ATTR_* bits, so code ported from a kernel driver keeps its
+ * meaning; any other bit is -EINVAL.
  */
-#define DMAB_ATTR_SKIP_CPU_SYNC (1u << 0)
-/** Keep quiet about a full bounce pool: no warning on stderr. */
-#define DMAB_ATTR_NO_WARN (1u << 1)
+/**
+ * DMAB_ATTR_SKIP_CPU_SYNC - no cache maintenance for this call and, for a
+ * bounced mapping, no copy back to the original (unmap, sync_for_cpu). Map
+ * still copies the original into the bounce slot, so the device never sees
+ * stale pool data. The kernel's DMA_ATTR_SKIP_CPU_SYNC (bit 5).
+ */
+#define DMAB_ATTR_SKIP_CPU_SYNC (1u << 5)
+/**
+ * DMAB_ATTR_NO_WARN - keep quiet about a full bounce pool: no warning on
+ * stderr. The kernel's DMA_ATTR_NO_WARN (bit 8).
+ */
+#define DMAB_ATTR_NO_WARN (1u << 8)
 
 /*
  * Bounce policy, dmab_device_config.bounce. With none of these set, a
@@ -391,6 +400,100 @@ DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 /** dmab_device_stats() - copy the device's counters. Return: 0 or -EINVAL. */
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,
 					      struct dmab_stats *out);
+
+/*
+ * The kernel's spellings. A driver sets its mask at probe, before it maps
+ * anything, as with dma_set_mask(); the wrappers below behave as the kernel
+ * calls of the same name less the dmab_ prefix, with 0 or a negative errno.
+ */
+/**
+ * dmab_set_mask() - set the device's DMA mask, as dma_set_mask() does.
+ * @dev:  the device; not yet used by any other thread.
+ * @mask: the highest bus address the device can reach, 2^n - 1 for n from 1
+ *        to 64 (the kernel's DMA_BIT_MASK(n)).
+ *
+ * Valid only before the device's first mapping: the bounce policy and its
+ * pools are remade for the new mask, as if @mask had been given as
+ * dma_bits to dmab_device_create(). Must not run at the same time as any
+ * other call on @dev.
+ *
+ * Return: 0; -EINVAL for a NULL @dev or a mask that is not 2^n - 1; -EBUSY
+ * once the device has mapped anything (or made a bounce pool); -ENOMEM. On
+ * failure the mask is unchanged.
+ */
+DMAB_API DMAB_NODISCARD int dmab_set_mask(struct dmab_device *dev, uint64_t mask);
+/**
+ * dmab_set_mask_and_coherent() - as dmab_set_mask(): the library has one
+ * mask, for streaming mappings and for any memory it allocates for the
+ * device. Return: as dmab_set_mask().
+ */
+DMAB_API DMAB_NODISCARD int dmab_set_mask_and_coherent(struct dmab_device *dev, uint64_t mask);
+/**
+ * dmab_get_mask() - the device's DMA mask.
+ * Return: the mask (UINT64_MAX for 64 bits); 0 for a NULL @dev.
+ */
+DMAB_API uint64_t dmab_get_mask(const struct dmab_device *dev);
+/**
+ * dmab_get_cache_alignment() - the alignment, in bytes, that keeps a buffer
+ * off cache lines it shares with other data: the line size of the device's
+ * backend, as dmab_device_line_size() (dma_get_cache_alignment() in the
+ * kernel). Return: the size; 0 for a NULL @dev.
+ */
+DMAB_API size_t dmab_get_cache_alignment(const struct dmab_device *dev);
+/**
+ * dmab_need_sync() - whether the sync calls do anything for the mapping at
+ * @addr, as dma_need_sync().
+ * @dev:  the device.
+ * @addr: a bus address returned by a map call.
+ *
+ * Return: 1 for a non-coherent device (every mapping), and for a coherent
+ * device's bounced mappings (the syncs copy their data); 0 for a coherent
+ * device's other addresses; -EINVAL for a NULL @dev.
+ */
+DMAB_API DMAB_NODISCARD int dmab_need_sync(struct dmab_device *dev, dmab_addr_t addr);
+
+/**
+ * struct dmab_sg_table - a scatter-gather list with its counts, as the
+ * kernel's struct sg_table.
+ * @sgl:        the entries.
+ * @orig_nents: the number of entries, set by the caller; the unmap and sync
+ *              calls take this one.
+ * @nents:      out: the number of DMA segments, set by dmab_map_sgtable().
+ */
+struct dmab_sg_table {
+	struct dmab_sg *sgl;
+	int orig_nents;
+	int nents;
+};
+
+/**
+ * dmab_map_sgtable() - dmab_map_sg() of a table, as dma_map_sgtable().
+ * Return: 0, with @sgt->nents set; a negative errno as dmab_map_sg(), or
+ * -EINVAL for a NULL @sgt, a NULL sgl or orig_nents < 1, with @sgt
+ * unchanged and nothing mapped.
+ */
+DMAB_API DMAB_NODISCARD int dmab_map_sgtable(struct dmab_device *dev, struct dmab_sg_table *sgt,
+					     enum dmab_dir dir, unsigned attrs);
+/**
+ * dmab_unmap_sgtable() - dmab_unmap_sg() of @sgt's orig_nents entries.
+ * Return: 0 or a negative errno as dmab_unmap_sg().
+ */
+DMAB_API DMAB_NODISCARD int dmab_unmap_sgtable(struct dmab_device *dev,
+					       struct dmab_sg_table *sgt, enum dmab_dir dir,
+					       unsigned attrs);
+/**
+ * dmab_sync_sgtable_for_cpu() - dmab_sync_sg_for_cpu() of @sgt's
+ * orig_nents entries. Return: 0 or a negative errno.
+ */
+DMAB_API DMAB_NODISCARD int dmab_sync_sgtable_for_cpu(struct dmab_device *dev,
+						      struct dmab_sg_table *sgt, enum dmab_dir dir);
+/**
+ * dmab_sync_sgtable_for_device() - dmab_sync_sg_for_device() of @sgt's
+ * orig_nents entries. Return: 0 or a negative errno.
+ */
+DMAB_API DMAB_NODISCARD int dmab_sync_sgtable_for_device(struct dmab_device *dev,
+							 struct dmab_sg_table *sgt,
+							 enum dmab_dir dir);
 
 /** dmab_strerror() - words for a return code (negative errno or 0). */
 DMAB_API const char *dmab_strerror(int err);

@@ -46,6 +46,9 @@ struct dmab_device {
 	struct dmab__bounce_pools *bounce_pools;
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
+	/* the config as created, pointers cleared: dmab_set_mask() (mask.c)
+	 * remakes the bounce pools from it */
+	struct dmab_device_config cfg;
 	struct dmab__counters c;	/* last: 128-byte aligned, see counters.h */
 };
 
