@@ -478,9 +478,8 @@ DMAB_API DMAB_NODISCARD int dmab_map_sgtable(struct dmab_device *dev, struct dma
  * dmab_unmap_sgtable() - dmab_unmap_sg() of @sgt's orig_nents entries.
  * Return: 0 or a negative errno as dmab_unmap_sg().
  */
-DMAB_API DMAB_NODISCARD int dmab_unmap_sgtable(struct dmab_device *dev,
-					       struct dmab_sg_table *sgt, enum dmab_dir dir,
-					       unsigned attrs);
+DMAB_API DMAB_NODISCARD int dmab_unmap_sgtable(struct dmab_device *dev, struct dmab_sg_table *sgt,
+					       enum dmab_dir dir, unsigned attrs);
 /**
  * dmab_sync_sgtable_for_cpu() - dmab_sync_sg_for_cpu() of @sgt's
  * orig_nents entries. Return: 0 or a negative errno.
@@ -491,9 +490,8 @@ DMAB_API DMAB_NODISCARD int dmab_sync_sgtable_for_cpu(struct dmab_device *dev,
  * dmab_sync_sgtable_for_device() - dmab_sync_sg_for_device() of @sgt's
  * orig_nents entries. Return: 0 or a negative errno.
  */
-DMAB_API DMAB_NODISCARD int dmab_sync_sgtable_for_device(struct dmab_device *dev,
-							 struct dmab_sg_table *sgt,
-							 enum dmab_dir dir);
+DMAB_API DMAB_NODISCARD int
+dmab_sync_sgtable_for_device(struct dmab_device *dev, struct dmab_sg_table *sgt, enum dmab_dir dir);
 
 /** dmab_strerror() - words for a return code (negative errno or 0). */
 DMAB_API const char *dmab_strerror(int err);
