@@ -248,7 +248,7 @@ DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
  * @len:   its length, at least 1.
  * @dir:   direction of the transfer.
  * @attrs: DMAB_ATTR_* flags.
- * @out:   receives the bus address.
+ * @out:   receives the bus address; left unchanged on failure.
  *
  * A non-coherent device's lines covering the buffer are cleaned, whatever the
  * direction, and the clean is completed before the call returns.
@@ -285,8 +285,13 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
 
 /**
  * dmab_map_sg() - give a scatter-gather list to the device.
+ * @dev:   the device.
  * @sg:    the entries; addr and len are read, dma_addr and dma_len written.
+ *         After a failure, the dma_addr and dma_len of entries before the
+ *         one that failed may have been written and mean nothing.
  * @nents: number of entries, at least 1.
+ * @dir:   direction of the transfer.
+ * @attrs: DMAB_ATTR_* flags.
  *
  * Cleans every entry's lines (non-coherent device), merging lines shared by
  * neighbouring entries, and completes once at the end (batched mode) or
