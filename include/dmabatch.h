@@ -15,7 +15,27 @@
  * - Barriers: every call that issues cache maintenance completes it before
  *   it returns (one completion barrier per call, DSB SY on aarch64, SFENCE on
  *   x86_64), except the dmab_batch_* calls, which complete at commit.
- * - A device may be used from several threads at once.
+ * - Outputs: a call that fails leaves its outputs (*out and the like)
+ *   unchanged, except where its comment says otherwise (dmab_map_sg()).
+ * - A device may be used from several threads at once, except:
+ *   dmab_device_destroy() and dmab_set_mask() must not run at the same time
+ *   as any other call on the same device (the caller orders them, for
+ *   example by joining the threads that use it); a destroyed device must
+ *   not be passed to any call.
+ * - Bus addresses: what a map call returns is the address the device puts
+ *   on the bus. With the library's default (identity) translation it is the
+ *   buffer's CPU virtual address, or, for a bounced mapping, the virtual
+ *   address of its slot in the bounce pool; the DMA mask is checked against
+ *   it. A device on a simulator (@sim) uses the simulator's bus addresses
+ *   (include/dmabatch/sim.h).
+ * - aarch64: the first device on the "aarch64" backend (or the first
+ *   probe of it) runs a few cache maintenance instructions to see whether
+ *   the kernel lets user space use them. For those instructions only, the
+ *   library installs process-wide handlers for SIGILL, SIGSEGV and SIGBUS and
+ *   then restores the previous handlers; another thread that raises one of
+ *   these signals during that window is caught by the probe's handler.
+ *   Create the first device before starting such threads, or before
+ *   installing handlers of your own that must not be replaced even briefly.
  */
 #ifndef DMABATCH_H
 #define DMABATCH_H
@@ -231,6 +251,8 @@ DMAB_API DMAB_NODISCARD int dmab_device_create(const struct dmab_device_config *
 
 /**
  * dmab_device_destroy() - release a device.
+ * No other thread may be inside, or enter, a call on @dev (see the rules at
+ * the top of this header); the caller orders that.
  * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live (the device is
  * left intact).
  */
@@ -335,10 +357,22 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dm
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr,
 							size_t len, enum dmab_dir dir);
-/** dmab_sync_sg_for_cpu() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_cpu() - as the single call, for a list; one completion.
+ * @dev:   the device.
+ * @sg:    the list as mapped.
+ * @dir:   the direction it was mapped with.
+ * @nents: the number of entries passed to dmab_map_sg() (as in the kernel),
+ *         not the number of DMA segments it returned; the entries' dma_addr
+ *         and dma_len are read.
+ * Return: 0 or -EINVAL.
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_cpu(struct dmab_device *dev, struct dmab_sg *sg,
 						 int nents, enum dmab_dir dir);
-/** dmab_sync_sg_for_device() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_device() - as the single call, for a list; one
+ * completion. @nents as for dmab_sync_sg_for_cpu(). Return: 0 or -EINVAL.
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_device(struct dmab_device *dev, struct dmab_sg *sg,
 						    int nents, enum dmab_dir dir);
 
@@ -402,7 +436,18 @@ DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
  */
 DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 
-/** dmab_device_stats() - copy the device's counters. Return: 0 or -EINVAL. */
+/**
+ * dmab_device_stats() - copy the device's counters into @out.
+ *
+ * Each thread counts in a block of its own and this call adds the blocks up:
+ * the counts are exact for the calling thread's own calls, and for every
+ * thread once the others are quiescent (joined, or ordered by the caller's
+ * own synchronisation). Read while other threads map, each counter is some
+ * value it passed through, and the counters need not agree with each other.
+ * live_mappings is always exact.
+ *
+ * Return: 0; -EINVAL for a NULL @dev or @out (@out unchanged).
+ */
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,
 					      struct dmab_stats *out);
 
@@ -500,7 +545,18 @@ dmab_sync_sgtable_for_device(struct dmab_device *dev, struct dmab_sg_table *sgt,
 
 /** dmab_strerror() - words for a return code (negative errno or 0). */
 DMAB_API const char *dmab_strerror(int err);
-/** dmab_last_error() - detail of this thread's last failed call, or "". */
+/**
+ * dmab_last_error() - detail of this thread's last failed call, or "".
+ *
+ * The text is meaningful right after a call of this thread that returned a
+ * negative errno, and describes that failure. Successful calls do not clear
+ * it, so after a success it may describe an older failure: read it only when
+ * a call has just failed. The string is this thread's storage: valid until
+ * this thread's next call into the library (which may overwrite it) and
+ * never after the thread exits; copy it to keep it.
+ *
+ * Return: the text, never NULL.
+ */
 DMAB_API const char *dmab_last_error(void);
 /** dmab_version() - the library's version string, e.g. "0.2.0". */
 DMAB_API const char *dmab_version(void);
