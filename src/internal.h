@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__mem_dev;
 
 /* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
 #define DMAB__NOP (-1)
@@ -41,10 +42,11 @@ struct dmab_device {
 	struct dmab__bounce_pools *bounce_pools;
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
-	/* the config as created, pointers cleared: dmab_set_mask() (mask.c)
-	 * remakes the bounce pools from it */
+	/* the config as created: dmab_set_mask() (mask.c) remakes the bounce
+	 * pools from its bounce fields; its pointers are not to be followed */
 	struct dmab_device_config cfg;
-	struct dmab__counters c;	/* last: 128-byte aligned, see counters.h */
+	struct dmab__mem_dev *mem; /* placement counts, allocations (src/mem/) */
+	struct dmab__counters c;   /* last: 128-byte aligned, see counters.h */
 };
 
 /* dmab__fail() (error.c) is declared in arch/arch.h: backends use it too. */

@@ -9,14 +9,24 @@
 #include "bounce/bounce.h"
 #include "bounce/pool.h"
 #include "internal.h"
+#include "mem/mem.h"
 
-/* Has the device ever held a mapping or made a bounce pool? */
+/* Has the device ever held a mapping, made a bounce pool, or does it hold
+ * DMA memory (src/mem/) placed under the old mask? */
 static bool ever_used(struct dmab_device *dev)
 {
 	uint64_t n[DMAB__NCTR];
 
 	if (atomic_load(&dev->c.live))
 		return true;
+	if (dev->mem) {
+		pthread_mutex_lock(&dev->mem->lock);
+		bool held = dev->mem->live || dev->mem->pools;
+
+		pthread_mutex_unlock(&dev->mem->lock);
+		if (held)
+			return true;
+	}
 	if (dev->bounce_pools && atomic_load(&dev->bounce_pools->npools))
 		return true;
 	dmab__ctr_sum(&dev->c, n);
@@ -31,9 +41,20 @@ int dmab_set_mask(struct dmab_device *dev, uint64_t mask)
 		return dmab__fail(-EINVAL, "set_mask: %s: mask 0x%llx is not 2^n - 1 (n = 1..64)",
 				  dev->name, (unsigned long long)mask);
 	if (ever_used(dev))
-		return dmab__fail(-EBUSY, "set_mask: %s: the device has mapped already", dev->name);
+		return dmab__fail(
+		    -EBUSY, "set_mask: %s: the device has mapped already (or holds DMA memory)",
+		    dev->name);
 	if (mask == dev->mask)
 		return 0;
+	/* The device's NUMA area was placed at creation, for the old mask. */
+	const struct dmab__mem *area = dev->mem && dev->mem->area.used ? &dev->mem->area.mem : NULL;
+
+	if (area && !dmab__dma_capable(mask, (uintptr_t)area->base, area->len))
+		return dmab__fail(
+		    -ERANGE,
+		    "set_mask: %s: the device's NUMA area lies beyond mask 0x%llx; give "
+		    "dma_bits at creation instead",
+		    dev->name, (unsigned long long)mask);
 
 	/* The pool set depends on the mask: make it again for the new one. */
 	struct dmab__bounce_pools *old_pools = dev->bounce_pools;

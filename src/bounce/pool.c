@@ -11,6 +11,7 @@
 
 #include "../rules.h"
 #include "../../arch/arch.h"
+#include "../mem/mem.h"
 #include "pool.h"
 
 /*
@@ -74,7 +75,7 @@ int dmab__pool_create(struct dmab__bounce_pools *bp, bool extra, struct dmab__po
 		p->area[a].cursor = (size_t)a * bp->area_slots;
 		atomic_init(&p->area[a].used, 0);
 	}
-	int err = dmab__mem_alloc(&p->mem, bytes, dev->numa_node, below);
+	int err = dmab__mem_place(dev, &p->mem, bytes, below);
 
 	if (err) {
 		free_records(p);

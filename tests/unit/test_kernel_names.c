@@ -120,6 +120,14 @@ static void test_set_mask_errors(void **state)
 		assert_int_equal(dmab_get_mask(dev), UINT64_C(0xffffffff));
 	}
 	assert_int_equal(dmab_get_mask(NULL), 0);
+	/* DMA memory was placed under the old mask: busy while it is held */
+	void *cpu = NULL;
+	dmab_addr_t dma = 0;
+
+	assert_int_equal(dmab_alloc_noncoherent(dev, 4096, DMAB_TO_DEVICE, &cpu, &dma), 0);
+	assert_int_equal(dmab_set_mask(dev, MASK28), -EBUSY);
+	assert_true(strstr(dmab_last_error(), "holds DMA memory") != NULL);
+	assert_int_equal(dmab_free_noncoherent(dev, 4096, cpu, dma, DMAB_TO_DEVICE), 0);
 	assert_int_equal(dmab_set_mask(dev, 1), 0); /* DMA_BIT_MASK(1) */
 	assert_int_equal(dmab_get_mask(dev), 1);
 	destroy(dev);
