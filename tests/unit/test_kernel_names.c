@@ -107,6 +107,23 @@ static void test_set_mask_widens(void **state)
 	free(buf);
 }
 
+/* The device's NUMA area was placed at creation: a narrower mask it does not
+ * fit is refused, the mask kept. */
+static void test_set_mask_area(void **state)
+{
+	(void)state;
+	struct dmab_device_config cfg = {
+	    .numa_node = -1, .backend = "trace", .numa_area_size = 64 * 1024};
+	struct dmab_device *dev = NULL;
+
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	assert_int_equal(dmab_set_mask(dev, MASK28), -ERANGE);
+	assert_true(strstr(dmab_last_error(), "NUMA area") != NULL);
+	assert_int_equal(dmab_get_mask(dev), UINT64_MAX);
+	assert_int_equal(dmab_set_mask(dev, UINT64_MAX), 0); /* the same mask: nothing to redo */
+	destroy(dev);
+}
+
 static void test_set_mask_errors(void **state)
 {
 	(void)state;
@@ -215,8 +232,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_attr_values),	    cmocka_unit_test(test_set_mask_narrows),
 	    cmocka_unit_test(test_set_mask_widens), cmocka_unit_test(test_set_mask_errors),
-	    cmocka_unit_test(test_cache_alignment), cmocka_unit_test(test_need_sync),
-	    cmocka_unit_test(test_sgtable),
+	    cmocka_unit_test(test_set_mask_area),   cmocka_unit_test(test_cache_alignment),
+	    cmocka_unit_test(test_need_sync),	    cmocka_unit_test(test_sgtable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
