@@ -81,6 +81,12 @@ struct dmab_arch_ops {
 	 * negative errno (with dmab__fail()).
 	 */
 	int (*owned)(const struct dmab_arch *a, enum dmab__owned what, void *base, size_t len);
+	/*
+	 * Optional: the device's DMA goes through an IOMMU table whose root is
+	 * at walker address @root (0: no longer). The simulator's device then
+	 * walks it. Returns 0 or a negative errno (with dmab__fail()).
+	 */
+	int (*iommu)(struct dmab_arch *a, uint64_t root);
 };
 
 /*

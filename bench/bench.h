@@ -69,6 +69,7 @@ struct bench_opts {
 	int point_ms; /* sweep: time budget per point */
 	const char *json, *out_dir, *goals_file;
 	bool seed, sweep, goals, quiet, no_drain;
+	bool iommu; /* --iommu (iommu.c) */
 };
 
 /* One measurement's shape and length. */
@@ -240,5 +241,7 @@ bool seed_print(const struct bench_env *env, const struct bench_case cases[3],
 int bench_seed(struct bench_env *env, const struct bench_opts *o);
 int bench_sweep(struct bench_env *env, const struct bench_opts *o);
 int bench_goals(struct bench_env *env, const struct bench_opts *o);
+/* iommu.c */
+int bench_iommu(struct bench_env *env, const struct bench_opts *o);
 
 #endif /* DMAB_BENCH_H */

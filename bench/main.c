@@ -64,6 +64,8 @@ int main(int argc, char **argv)
 		ret = bench_seed(&env, &o);
 	else if (o.sweep)
 		ret = bench_sweep(&env, &o);
+	else if (o.iommu)
+		ret = bench_iommu(&env, &o);
 	else if (o.goals)
 		ret = bench_goals(&env, &o);
 	else

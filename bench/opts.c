@@ -84,6 +84,8 @@ static void usage(FILE *f)
 	    "      --out DIR          where --sweep writes (default bench/out)\n"
 	    "      --point-ms MS      --sweep: time to spend per point (default 300)\n"
 	    "      --goals            measure the project's goals and say which are met\n"
+	    "      --iommu            2560 x 4 KiB through the emulated IOMMU: per-PTE vs\n"
+	    "                         deferred PTE cleaning, 64- and 256-byte lines [--json]\n"
 	    "      --no-drain         stop the clock right after each call, without waiting\n"
 	    "                         for its maintenance to finish (see bench/README.md)\n"
 	    "  -q, --quiet            no progress on stderr\n"
@@ -159,6 +161,7 @@ enum {
 	O_NO_DRAIN,
 	O_LAYOUT,
 	O_GOALS_FILE,
+	O_IOMMU,
 };
 
 /*
@@ -224,6 +227,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	    {"no-drain", no_argument, NULL, O_NO_DRAIN},
 	    {"sg-layout", required_argument, NULL, O_LAYOUT},
 	    {"goals-file", required_argument, NULL, O_GOALS_FILE},
+	    {"iommu", no_argument, NULL, O_IOMMU},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -349,6 +353,9 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		case O_GOALS_FILE:
 			o->goals_file = optarg;
 			break;
+		case O_IOMMU:
+			o->iommu = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -365,8 +372,9 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->seed + o->sweep + o->goals > 1)
-		return bad("%s", "--seed-experiment, --sweep and --goals are separate runs");
+	if (o->seed + o->sweep + o->goals + o->iommu > 1)
+		return bad("%s",
+			   "--seed-experiment, --sweep, --goals and --iommu are separate runs");
 	if (given['s'] && given['i'])
 		return bad("%s", "-s and -i both say how long to run: give one");
 	if ((o->seed || o->sweep || o->goals) && check_fixed(o, given))
@@ -375,7 +383,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		return bad("%s", "--sweep writes CSV (see --out); --json is for the other runs");
 	if (o->goals && o->json)
 		return bad("%s", "--json is for a plain run or --seed-experiment, not --goals");
-	bool experiment = o->seed || o->sweep || o->goals;
+	bool experiment = o->seed || o->sweep || o->goals || o->iommu;
 
 	if (o->layout != LAYOUT_DEFAULT && (experiment || o->mode != MODE_SG))
 		return bad("%s", "--sg-layout is for a plain -m 1 run");

@@ -205,6 +205,26 @@ struct dmab_sim;
  *              pool chunks take pages from it first, then from the node,
  *              then from the default policy. Contiguous and provider memory
  *              never come from it; nor do bounce pools. 0: none.
+ * @iommu:      DMAB_IOMMU_* : map through an emulated IOMMU (an ARM LPAE
+ *              stage-1 table in memory the library owns): bus addresses are
+ *              IOVAs under the DMA mask, and dmab_map_sg() maps a list into
+ *              one IOVA-contiguous range, merging entries into fewer segments
+ *              where the segment limits allow. 0 (DMAB_IOMMU_OFF) maps by
+ *              identity. The walker mode says how the table is kept: a
+ *              coherent walker needs no cache maintenance; a non-coherent one
+ *              gets each PTE write cleaned and completed (PER_PTE, as the
+ *              kernel's io-pgtable without deferred syncing) or all of a
+ *              call's PTE cleans issued in its batch, each line once, and
+ *              completed with its data cleans by one barrier (DEFERRED). The
+ *              IOMMU cannot be combined with a DMAB_BOUNCE_* flag other than
+ *              NEVER (nothing needs bouncing: every IOVA is under the mask).
+ *              On a simulator, the simulator's device translates through the
+ *              table (include/dmabatch/sim.h); one such device per simulator.
+ * @max_seg_size: longest DMA segment the device takes; 0 means 64 KiB (the
+ *              kernel's default). The identity path maps entries as given;
+ *              the IOMMU never merges entries into a segment longer than this.
+ * @seg_boundary_mask: a segment must not cross a multiple of this mask + 1;
+ *              2^k - 1 with k >= 12, or 0 for 4 GiB - 1 (the kernel's default).
  */
 struct dmab_uncached_provider;
 
@@ -228,7 +248,23 @@ struct dmab_device_config {
 	bool numa_strict;
 	const struct dmab_uncached_provider *uncached;
 	size_t numa_area_size;
+	unsigned iommu;
+	size_t max_seg_size;
+	uint64_t seg_boundary_mask;
 };
+
+/* dmab_device_config.iommu */
+#define DMAB_IOMMU_OFF	    0u /* identity translation */
+#define DMAB_IOMMU_COHERENT 1u /* the table walker snoops the CPU caches */
+#define DMAB_IOMMU_PER_PTE  2u /* non-coherent walker: each PTE write cleaned and completed */
+#define DMAB_IOMMU_DEFERRED                                                                        \
+	3u /* non-coherent walker: a call's PTE cleans batched, once per line                      \
+	    */
+
+/** Default dmab_device_config.max_seg_size: 64 KiB. */
+#define DMAB_MAX_SEG_SIZE_DEFAULT ((size_t)65536)
+/** Default dmab_device_config.seg_boundary_mask: 4 GiB - 1. */
+#define DMAB_SEG_BOUNDARY_DEFAULT ((uint64_t)0xffffffffu)
 
 /**
  * struct dmab_uncached_provider - memory the CPU maps uncached, for coherent
@@ -299,6 +335,15 @@ struct dmab_stats {
 	uint64_t alloc_live;	   /* allocations and pool chunks not yet freed */
 	uint64_t alloc_node_local[DMAB_STATS_NODES];	/* alloc_local by node */
 	uint64_t alloc_node_fallback[DMAB_STATS_NODES]; /* alloc_fallback by node */
+
+	/* The emulated IOMMU (dmab_device_config.iommu); all 0 without one. */
+	uint64_t iommu_pte_lines;	/* lines cleaned for leaf PTE writes and clears */
+	uint64_t iommu_table_lines;	/* lines cleaned for new tables and table entries */
+	uint64_t iommu_pte_completions; /* barriers the PER_PTE mode added for PTE cleans */
+	uint64_t iommu_tlb_flushes;	/* gathered TLB invalidations of leaf ranges */
+	uint64_t iommu_walk_flushes;	/* invalidations for removed tables */
+	uint64_t iommu_table_pages;	/* table pages held now, the root included */
+	uint64_t iommu_segments;	/* DMA segments map_sg returned, in all */
 };
 
 /**
@@ -385,6 +430,14 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * after each entry (per-entry mode). Either every entry is mapped or none.
  * Entries that bounce are copied into their slots before the slots' cleans
  * are issued; bounced and direct entries share the one completion.
+ *
+ * On a device with an IOMMU (dmab_device_config.iommu) the list is mapped
+ * into one IOVA range and neighbouring entries merge into one segment where
+ * the first ends and the second starts on a page boundary, within
+ * max_seg_size and seg_boundary_mask: the segments are written to the first
+ * entries' dma_addr and dma_len, the other entries get 0 and 0. Unmap and
+ * the sg syncs take the list as it was mapped (same entries, same nents);
+ * the single-range calls on such a device take a range within one entry.
  *
  * Return: the number of DMA segments used (> 0); -EINVAL for bad arguments
  * (any entry: NULL address with non-zero length, address overflow); -ERANGE
@@ -500,6 +553,14 @@ DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
  * any other device to SIZE_MAX. Return: the size; 0 for a NULL @dev.
  */
 DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
+
+/**
+ * dmab_opt_mapping_size() - the longest mapping of @dev that is still fast:
+ * with an IOMMU, the largest size its IOVA allocator serves from a cache
+ * (128 KiB, as the kernel's iova rcache), else dmab_max_mapping_size().
+ * Never more than dmab_max_mapping_size(). Return: the size; 0 for NULL.
+ */
+DMAB_API size_t dmab_opt_mapping_size(const struct dmab_device *dev);
 
 /**
  * dmab_device_stats() - copy the device's counters into @out.

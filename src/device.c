@@ -11,6 +11,7 @@
 #include "mem/mem.h"
 #include "os/os.h"
 #include "os/topology.h"
+#include "xlate/iommu.h"
 
 /* The smallest config size there is: the fields up to and including @sim. */
 #define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
@@ -135,6 +136,9 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__memdev_init(dev, &cfg);
 	if (err)
 		goto fail_mem;
+	err = dmab__iommu_init(dev, &cfg);
+	if (err)
+		goto fail_iommu;
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;
@@ -142,6 +146,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	return 0;
 
 fail_bounce:
+	dmab__iommu_fini(dev);
+fail_iommu:
 	dmab__memdev_fini(dev);
 fail_mem:
 	dmab__spare_fini(&dev->facts_spare);
@@ -168,6 +174,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 	if (err)
 		return err;
 	dmab__bounce_fini(dev);
+	dmab__iommu_fini(dev);
 	dmab__memdev_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
@@ -210,6 +217,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];
 	dmab__bounce_stats(dev, out);
 	dmab__memdev_stats(dev, out);
+	dmab__iommu_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;
 	return 0;

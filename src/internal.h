@@ -19,6 +19,7 @@
 
 struct dmab__bounce_pools;
 struct dmab__mem_dev;
+struct dmab__iommu;
 
 /* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
 #define DMAB__NOP (-1)
@@ -46,7 +47,11 @@ struct dmab_device {
 	 * pools from its bounce fields; its pointers are not to be followed */
 	struct dmab_device_config cfg;
 	struct dmab__mem_dev *mem; /* placement counts, allocations (src/mem/) */
-	struct dmab__counters c;   /* last: 128-byte aligned, see counters.h */
+	/* The emulated IOMMU (src/xlate/iommu.h), or NULL: identity. */
+	struct dmab__iommu *iommu;
+	size_t max_seg_size; /* segment limits, the config's or the defaults */
+	uint64_t seg_boundary_mask;
+	struct dmab__counters c; /* last: 128-byte aligned, see counters.h */
 };
 
 /* dmab__fail() (error.c) is declared in arch/arch.h: backends use it too. */

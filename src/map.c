@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include "steps.h"
+#include "xlate/iommu.h"
 
 #define DMAB__KNOWN_ATTRS (DMAB_ATTR_SKIP_CPU_SYNC | DMAB_ATTR_NO_WARN)
 
@@ -137,6 +138,13 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
+	if (dev->iommu) {
+		struct dmab_sg one = {.addr = cpu, .len = len};
+
+		err = dmab__iommu_map_sg(dev, &one, 1, dir, attrs, what);
+		*out = one.dma_addr;
+		return err < 0 ? err : 0;
+	}
 	struct dmab__entry e;
 
 	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
@@ -173,6 +181,11 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 
 	if (bounced < 0)
 		return bounced;
+	if (dev->iommu) {
+		struct dmab_sg one = {.addr = e.cpu, .len = len, .dma_addr = addr, .dma_len = len};
+
+		return dmab__iommu_unmap_sg(dev, &one, 1, dir, attrs, what);
+	}
 	err = drop_live(dev, 1, what);
 	if (err)
 		return err;
@@ -215,6 +228,8 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
+	if (dev->iommu)
+		return dmab__iommu_map_sg(dev, sg, nents, dir, attrs, what);
 	struct dmab__facts f;
 	struct dmab__hold h;
 	struct dmab__entry tmp;
@@ -273,6 +288,8 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 
 	if (err)
 		return err;
+	if (dev->iommu)
+		return dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what);
 	struct dmab__facts f;
 	struct dmab__entry tmp;
 	size_t copies = 0;

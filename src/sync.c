@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "steps.h"
+#include "xlate/iommu.h"
 
 static enum dmab__call call_of(bool for_device)
 {
@@ -91,6 +92,8 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 				  : !sg	       ? "NULL list"
 				  : nents <= 0 ? "nents must be at least 1"
 					       : "bad direction");
+	if (dev->iommu)
+		return dmab__iommu_sync_sg(dev, sg, nents, dir, for_device, what);
 	struct dmab__facts f;
 	struct dmab__entry tmp;
 	size_t copies = 0;
