@@ -15,7 +15,20 @@
  * - Barriers: every call that issues cache maintenance completes it before
  *   it returns (one completion barrier per call, DSB SY on aarch64, SFENCE on
  *   x86_64), except the dmab_batch_* calls, which complete at commit.
- * - A device may be used from several threads at once.
+ * - Outputs: a call that fails leaves its outputs (*out and the like)
+ *   unchanged, except where its comment says otherwise (dmab_map_sg()).
+ * - A device may be used from several threads at once, except:
+ *   dmab_device_destroy() and dmab_set_mask() must not run at the same time
+ *   as any other call on the same device (the caller orders them, for
+ *   example by joining the threads that use it); a destroyed device must
+ *   not be passed to any call.
+ * - Bus addresses: what a map call returns is the address the device puts
+ *   on the bus. With the library's default (identity) translation it is the
+ *   buffer's CPU virtual address, or, for a bounced mapping, the virtual
+ *   address of its slot in the bounce pool; the DMA mask is checked against
+ *   it. With the emulated IOMMU (@iommu) it is an IOVA under the mask. A
+ *   device on a simulator (@sim) uses the simulator's bus addresses
+ *   (include/dmabatch/sim.h).
  * - What normal mode checks of an unmap or sync: the arguments (NULL, zero
  *   counts, directions, attribute bits); ranges whose end, rounded up to
  *   whole cache lines, would wrap past the top of the address space; for a
@@ -47,9 +60,9 @@ extern "C" {
 #endif
 
 #define DMAB_VERSION_MAJOR  0
-#define DMAB_VERSION_MINOR  1
+#define DMAB_VERSION_MINOR  2
 #define DMAB_VERSION_PATCH  0
-#define DMAB_VERSION_STRING "0.1.0"
+#define DMAB_VERSION_STRING "0.2.0"
 
 #if defined(DMAB_BUILDING) && defined(__GNUC__)
 #define DMAB_API __attribute__((visibility("default")))
@@ -73,14 +86,23 @@ enum dmab_dir {
 	DMAB_FROM_DEVICE = 2,	/* device only writes */
 };
 
-/**
- * No cache maintenance for this call and, for a bounced mapping, no copy
- * back to the original (unmap, sync_for_cpu). Map still copies the original
- * into the bounce slot, so the device never sees stale pool data.
+/*
+ * Attributes of a map or unmap call (the attrs argument). The values are the
+ * kernel's DMA_ATTR_* bits, so code ported from a kernel driver keeps its
+ * meaning; any other bit is -EINVAL.
  */
-#define DMAB_ATTR_SKIP_CPU_SYNC (1u << 0)
-/** Keep quiet about a full bounce pool: no warning on stderr. */
-#define DMAB_ATTR_NO_WARN (1u << 1)
+/**
+ * DMAB_ATTR_SKIP_CPU_SYNC - no cache maintenance for this call and, for a
+ * bounced mapping, no copy back to the original (unmap, sync_for_cpu). Map
+ * still copies the original into the bounce slot, so the device never sees
+ * stale pool data. The kernel's DMA_ATTR_SKIP_CPU_SYNC (bit 5).
+ */
+#define DMAB_ATTR_SKIP_CPU_SYNC (1u << 5)
+/**
+ * DMAB_ATTR_NO_WARN - keep quiet about a full bounce pool: no warning on
+ * stderr. The kernel's DMA_ATTR_NO_WARN (bit 8).
+ */
+#define DMAB_ATTR_NO_WARN (1u << 8)
 
 /*
  * Bounce policy, dmab_device_config.bounce. With none of these set, a
@@ -368,6 +390,8 @@ DMAB_API DMAB_NODISCARD int dmab_device_create(const struct dmab_device_config *
 
 /**
  * dmab_device_destroy() - release a device.
+ * No other thread may be inside, or enter, a call on @dev (see the rules at
+ * the top of this header); the caller orders that.
  * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live or any bounce
  * slot is held (the device is left intact).
  *
@@ -402,7 +426,7 @@ DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
  * @len:   its length, at least 1.
  * @dir:   direction of the transfer.
  * @attrs: DMAB_ATTR_* flags.
- * @out:   receives the bus address.
+ * @out:   receives the bus address; left unchanged on failure.
  *
  * A non-coherent device's lines covering the buffer are cleaned, whatever the
  * direction, and the clean is completed before the call returns.
@@ -450,8 +474,13 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
 
 /**
  * dmab_map_sg() - give a scatter-gather list to the device.
+ * @dev:   the device.
  * @sg:    the entries; addr and len are read, dma_addr and dma_len written.
+ *         After a failure, the dma_addr and dma_len of entries before the
+ *         one that failed may have been written and mean nothing.
  * @nents: number of entries, at least 1.
+ * @dir:   direction of the transfer.
+ * @attrs: DMAB_ATTR_* flags.
  *
  * Cleans every entry's lines (non-coherent device), merging lines shared by
  * neighbouring entries, and completes once at the end (batched mode) or
@@ -531,6 +560,9 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev,
  * dmab_sync_sg_for_cpu() - as the single call, for a list; one completion in
  * batched mode, one per entry in per-entry mode (each entry's copy back
  * after its own completion). An entry whose dma_len is 0 is skipped.
+ * @nents: the number of entries passed to dmab_map_sg() (as in the kernel),
+ *         not the number of DMA segments it returned; the entries' dma_addr
+ *         and dma_len are read.
  * Return: 0; -EINVAL for bad arguments or any entry refused as for the
  * single call (nothing is issued then).
  * Checking mode: each non-empty entry as the single call, and -EBADSLT if
@@ -625,9 +657,114 @@ DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
  */
 DMAB_API size_t dmab_opt_mapping_size(const struct dmab_device *dev);
 
-/** dmab_device_stats() - copy the device's counters. Return: 0 or -EINVAL. */
+/**
+ * dmab_device_stats() - copy the device's counters into @out.
+ *
+ * Each thread counts in a block of its own and this call adds the blocks up:
+ * the counts are exact for the calling thread's own calls, and for every
+ * thread once the others are quiescent (joined, or ordered by the caller's
+ * own synchronisation). Read while other threads map, each counter is some
+ * value it passed through, and the counters need not agree with each other.
+ * live_mappings is always exact.
+ *
+ * Return: 0; -EINVAL for a NULL @dev or @out (@out unchanged).
+ */
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,
 					      struct dmab_stats *out);
+
+/*
+ * The kernel's spellings. A driver sets its mask at probe, before it maps
+ * anything, as with dma_set_mask(); the wrappers below behave as the kernel
+ * calls of the same name less the dmab_ prefix, with 0 or a negative errno.
+ */
+/**
+ * dmab_set_mask() - set the device's DMA mask, as dma_set_mask() does.
+ * @dev:  the device; not yet used by any other thread.
+ * @mask: the highest bus address the device can reach, 2^n - 1 for n from 1
+ *        to 64 (the kernel's DMA_BIT_MASK(n)).
+ *
+ * Valid only before the device's first mapping: the bounce policy and its
+ * pools are remade for the new mask, as if @mask had been given as
+ * dma_bits to dmab_device_create(). Must not run at the same time as any
+ * other call on @dev.
+ *
+ * Return: 0; -EINVAL for a NULL @dev or a mask that is not 2^n - 1; -EBUSY
+ * once the device has mapped anything (or made a bounce pool), or while it
+ * holds DMA memory (dmab_alloc_*, dmab_pool_*); -ERANGE if the device's
+ * NUMA area (numa_area_size), placed at creation, lies beyond the new mask;
+ * -ENOMEM. On failure the mask is unchanged.
+ */
+DMAB_API DMAB_NODISCARD int dmab_set_mask(struct dmab_device *dev, uint64_t mask);
+/**
+ * dmab_set_mask_and_coherent() - as dmab_set_mask(): the library has one
+ * mask, for streaming mappings and for any memory it allocates for the
+ * device. Return: as dmab_set_mask().
+ */
+DMAB_API DMAB_NODISCARD int dmab_set_mask_and_coherent(struct dmab_device *dev, uint64_t mask);
+/**
+ * dmab_get_mask() - the device's DMA mask.
+ * Return: the mask (UINT64_MAX for 64 bits); 0 for a NULL @dev.
+ */
+DMAB_API uint64_t dmab_get_mask(const struct dmab_device *dev);
+/**
+ * dmab_get_cache_alignment() - the alignment, in bytes, that keeps a buffer
+ * off cache lines it shares with other data: the line size of the device's
+ * backend, as dmab_device_line_size() (dma_get_cache_alignment() in the
+ * kernel). Return: the size; 0 for a NULL @dev.
+ */
+DMAB_API size_t dmab_get_cache_alignment(const struct dmab_device *dev);
+/**
+ * dmab_need_sync() - whether the sync calls do anything for the mapping at
+ * @addr, as dma_need_sync().
+ * @dev:  the device.
+ * @addr: a bus address returned by a map call.
+ *
+ * Return: 1 for a non-coherent device (every mapping), and for a coherent
+ * device's bounced mappings (the syncs copy their data); 0 for a coherent
+ * device's other addresses; -EINVAL for a NULL @dev.
+ */
+DMAB_API DMAB_NODISCARD int dmab_need_sync(struct dmab_device *dev, dmab_addr_t addr);
+
+/**
+ * struct dmab_sg_table - a scatter-gather list with its counts, as the
+ * kernel's struct sg_table.
+ * @sgl:        the entries.
+ * @orig_nents: the number of entries, set by the caller; the unmap and sync
+ *              calls take this one.
+ * @nents:      out: the number of DMA segments, set by dmab_map_sgtable().
+ */
+struct dmab_sg_table {
+	struct dmab_sg *sgl;
+	int orig_nents;
+	int nents;
+};
+
+/**
+ * dmab_map_sgtable() - dmab_map_sg() of a table, as dma_map_sgtable().
+ * Return: 0, with @sgt->nents set; a negative errno as dmab_map_sg(), or
+ * -EINVAL for a NULL @sgt, a NULL sgl or orig_nents < 1, with @sgt
+ * unchanged and nothing mapped.
+ */
+DMAB_API DMAB_NODISCARD int dmab_map_sgtable(struct dmab_device *dev, struct dmab_sg_table *sgt,
+					     enum dmab_dir dir, unsigned attrs);
+/**
+ * dmab_unmap_sgtable() - dmab_unmap_sg() of @sgt's orig_nents entries.
+ * Return: 0 or a negative errno as dmab_unmap_sg().
+ */
+DMAB_API DMAB_NODISCARD int dmab_unmap_sgtable(struct dmab_device *dev, struct dmab_sg_table *sgt,
+					       enum dmab_dir dir, unsigned attrs);
+/**
+ * dmab_sync_sgtable_for_cpu() - dmab_sync_sg_for_cpu() of @sgt's
+ * orig_nents entries. Return: 0 or a negative errno.
+ */
+DMAB_API DMAB_NODISCARD int dmab_sync_sgtable_for_cpu(struct dmab_device *dev,
+						      struct dmab_sg_table *sgt, enum dmab_dir dir);
+/**
+ * dmab_sync_sgtable_for_device() - dmab_sync_sg_for_device() of @sgt's
+ * orig_nents entries. Return: 0 or a negative errno.
+ */
+DMAB_API DMAB_NODISCARD int
+dmab_sync_sgtable_for_device(struct dmab_device *dev, struct dmab_sg_table *sgt, enum dmab_dir dir);
 
 /*
  * DMA memory, named as the kernel's. Every allocation is on the device's
@@ -688,12 +825,14 @@ struct dmab_pool;
 /**
  * dmab_pool_create() - a pool of fixed-size blocks for descriptors (the
  * kernel's dma_pool).
+ * @dev:      the device the blocks are for.
  * @name:     for messages; NULL gives "pool".
  * @size:     bytes per block, 1 to 2 MiB.
  * @align:    a block's bus address is a multiple of this power of two (at
  *            most the page size); 0 means 8.
  * @boundary: 0, or a power of two >= @size (and >= @align): no block
  *            crosses a multiple of it in bus addresses.
+ * @out:      receives the pool; left unchanged on failure.
  * The pool's memory is coherent for a coherent device or one with an
  * @uncached provider, else non-coherent (the driver syncs each block).
  * Return: 0 and *@out; -EINVAL for any bad argument; -ENOMEM.
@@ -712,9 +851,20 @@ DMAB_API DMAB_NODISCARD int dmab_pool_destroy(struct dmab_pool *pool);
 /** dmab_strerror() - words for a return code (negative errno or 0); any
  * other value (positive, INT_MIN) gives "not an error code". */
 DMAB_API const char *dmab_strerror(int err);
-/** dmab_last_error() - detail of this thread's last failed call, or "". */
+/**
+ * dmab_last_error() - detail of this thread's last failed call, or "".
+ *
+ * The text is meaningful right after a call of this thread that returned a
+ * negative errno, and describes that failure. Successful calls do not clear
+ * it, so after a success it may describe an older failure: read it only when
+ * a call has just failed. The string is this thread's storage: valid until
+ * this thread's next call into the library (which may overwrite it) and
+ * never after the thread exits; copy it to keep it.
+ *
+ * Return: the text, never NULL.
+ */
 DMAB_API const char *dmab_last_error(void);
-/** dmab_version() - the library's version string, e.g. "0.1.0". */
+/** dmab_version() - the library's version string, e.g. "0.2.0". */
 DMAB_API const char *dmab_version(void);
 
 #ifdef __cplusplus

@@ -117,6 +117,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	unsigned bits = cfg.dma_bits ? cfg.dma_bits : 64;
 
 	dev->mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+	dev->cfg = cfg;
+	dev->cfg.name = dev->cfg.backend = NULL;
 	dev->numa_node = cfg.numa_node;
 	dev->mode = cfg.sync_mode;
 	dev->xlate = &dmab__xlate_identity;

@@ -48,6 +48,9 @@ struct dmab_device {
 	/* Bus span of every direct (unbounced) mapping ever made: normal mode's
 	 * cheap check that an unmap or sync is of something that was mapped. */
 	_Atomic uintptr_t direct_lo, direct_hi;
+	/* the config as created: dmab_set_mask() (mask.c) remakes the bounce
+	 * pools from its bounce fields; its pointers are not to be followed */
+	struct dmab_device_config cfg;
 	struct dmab__mem_dev *mem; /* placement counts, allocations (src/mem/) */
 	/* The emulated IOMMU (src/xlate/iommu.h), or NULL: identity. */
 	struct dmab__iommu *iommu;
