@@ -560,6 +560,9 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev,
  * dmab_sync_sg_for_cpu() - as the single call, for a list; one completion in
  * batched mode, one per entry in per-entry mode (each entry's copy back
  * after its own completion). An entry whose dma_len is 0 is skipped.
+ * @dev:   the device.
+ * @sg:    the list as mapped.
+ * @dir:   the direction it was mapped with.
  * @nents: the number of entries passed to dmab_map_sg() (as in the kernel),
  *         not the number of DMA segments it returned; the entries' dma_addr
  *         and dma_len are read.
