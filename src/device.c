@@ -99,6 +99,9 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	dev->sim = cfg.sim; /* arch_select put a device with a sim on the sim backend */
 	dmab__spare_init(&dev->spill_spare);
 	dmab__spare_init(&dev->facts_spare);
+	err = dmab__xlate_init(dev, cfg.xlate);
+	if (err)
+		goto fail_xlate;
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;
@@ -106,6 +109,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	return 0;
 
 fail_bounce:
+	dmab__xlate_fini(dev);
+fail_xlate:
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
 	dmab__arch_release(&dev->arch);
@@ -126,6 +131,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
 	dmab__bounce_fini(dev);
+	dmab__xlate_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
 	dmab__arch_release(&dev->arch);

@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__regions;
 
 enum dmab__op {
 	DMAB__CLEAN = 0,
@@ -40,8 +41,9 @@ struct dmab_device {
 	struct dmab_arch arch;
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
-	struct dmab_sim *sim;  /* the simulator it is on, or NULL (src/simhook.h) */
-	unsigned bounce_flags; /* DMAB_BOUNCE_* */
+	struct dmab__regions *regions; /* registered memory (src/xlate/regions.h) */
+	struct dmab_sim *sim;	       /* the simulator it is on, or NULL (src/simhook.h) */
+	unsigned bounce_flags;	       /* DMAB_BOUNCE_* */
 	/* NULL if the device never bounces (src/bounce/bounce.h) */
 	struct dmab__bounce_pools *bounce_pools;
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */

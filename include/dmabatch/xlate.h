@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address translation for real devices: how a device's bus addresses are
+ * made from CPU addresses. Point dmab_device_config.xlate at one of these.
+ *
+ * Which translator for which setup:
+ * - identity (the default, xlate NULL): the device sees CPU virtual
+ *   addresses; tests, the simulator, platforms that map user memory 1:1.
+ * - vfio: the device is bound to vfio-pci behind an IOMMU (VFIO type1).
+ *   Registered regions are mapped once with VFIO_IOMMU_MAP_DMA at IOVAs
+ *   inside the ranges VFIO_IOMMU_GET_INFO allows and under the device's DMA
+ *   mask. Needs root or ownership of /dev/vfio/<group>, and RLIMIT_MEMLOCK
+ *   for what is registered (VFIO pins it). Any memory can be registered.
+ * - pagemap (and noiommu, the same translator): no IOMMU between the device
+ *   and memory (uio_pci_generic, vfio-pci in enable_unsafe_noiommu_mode):
+ *   bus addresses are physical, read once per registered region from
+ *   /proc/self/pagemap. Needs CAP_SYS_ADMIN (otherwise every PFN reads 0)
+ *   and memory whose physical address is pinned: hugetlb pages. The
+ *   device's bounce pool then needs hugepages too
+ *   (echo N > /proc/sys/vm/nr_hugepages).
+ *
+ * On a translating device, dmab_map_* looks a buffer up in the device's
+ * registered regions (dmab_mem_register); a buffer in none is bounced
+ * through the device's pool, or fails with -EFAULT under DMAB_BOUNCE_NEVER.
+ */
+#ifndef DMABATCH_XLATE_H
+#define DMABATCH_XLATE_H
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** enum dmab_xlate_kind - which translator a device uses. */
+enum dmab_xlate_kind {
+	DMAB_XLATE_IDENTITY = 0, /* bus address = CPU virtual address */
+	DMAB_XLATE_PAGEMAP = 1,	 /* physical addresses from pagemap */
+	DMAB_XLATE_NOIOMMU = 2,	 /* the same as PAGEMAP, named for vfio-noiommu and UIO */
+	DMAB_XLATE_VFIO = 3,	 /* VFIO type1 IOVAs */
+};
+
+/**
+ * struct dmab_xlate_config - a device's translator.
+ * @kind:            the translator.
+ * @pagemap_path:    PAGEMAP/NOIOMMU: the pagemap file; NULL means
+ *                   /proc/self/pagemap (another path is for tests).
+ * @kpageflags_path: PAGEMAP/NOIOMMU: the page-flags file that tells
+ *                   hugetlb pages (pinned) from others; NULL means
+ *                   /proc/kpageflags.
+ * @allow_unpinned:  PAGEMAP/NOIOMMU: accept memory that is not hugetlb (the
+ *                   caller pins it by other means; mlock does not).
+ * @vfio_container_fd: VFIO: an open container (/dev/vfio/vfio) whose group
+ *                   is attached and whose IOMMU type is set (VFIO_SET_IOMMU);
+ *                   the caller keeps it open while the device lives and
+ *                   closes it after dmab_device_destroy().
+ */
+struct dmab_xlate_config {
+	enum dmab_xlate_kind kind;
+	const char *pagemap_path;
+	const char *kpageflags_path;
+	bool allow_unpinned;
+	int vfio_container_fd;
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMABATCH_XLATE_H */
