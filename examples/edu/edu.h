@@ -144,4 +144,12 @@ int edu_vfio_parse_iova_ranges(const void *info, size_t len, struct edu_iova_ran
  */
 int edu_pagemap_phys(int fd, uintptr_t va, uint64_t *pa);
 
+/*
+ * edu_huge_low() - a 2 MiB hugetlb page whose physical address lies below
+ * EDU_DMA_LIMIT (UIO: no IOMMU, the bus address is physical): hugepages are
+ * taken until one is low enough, the others given back. munmap it after use.
+ * Return: 0 with *@cpu, *@len; -ENOMEM (@why says: no hugepages, or none low).
+ */
+int edu_huge_low(void **cpu, size_t *len, char *why, size_t whylen);
+
 #endif

@@ -90,9 +90,13 @@ static int try_memory(struct dmab_device *dev, struct dmab__mem *m, size_t bytes
 				  "%s: the %s translator cannot give the bounce pool a "
 				  "slot-aligned bus range under the DMA mask 0x%llx%s",
 				  dev->name, dev->xlate->name, (unsigned long long)dev->mask,
-				  err == -EXDEV ? " (its pages are not physically contiguous: "
-						  "use a pool_size of 2 MiB)"
-						: "");
+				  err != -EXDEV ? ""
+				  : m->page < DMAB__MEM_ALIGN
+				      ? " (its base pages are not physically "
+					"contiguous: reserve hugepages, echo N > "
+					"/proc/sys/vm/nr_hugepages)"
+				      : " (its hugepages are not physically "
+					"contiguous: use a pool_size of 2 MiB)");
 	}
 	return 0;
 }
