@@ -128,7 +128,8 @@ int edu_bus_unmap(struct edu *e, void *cpu, size_t len, uint64_t bus);
 int edu_iova_alloc(const struct edu *e, uint64_t size, uint64_t *iova);
 
 /*
- * edu_vfio_parse_iova_ranges() - walk the capability chain of a
+ * edu_vfio_parse_iova_ranges() - libdmabatch's dmab_vfio_parse_iova_ranges(),
+ * in edu's types: walk the capability chain of a
  * vfio_iommu_type1_info of @len bytes at @info and copy its IOVA ranges
  * (at most @max) to @out. A chain pointing outside @len, going backwards or
  * a truncated capability is -EPROTO.

@@ -26,7 +26,10 @@
 #ifndef DMABATCH_XLATE_H
 #define DMABATCH_XLATE_H
 
+#include <dmabatch.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,6 +65,25 @@ struct dmab_xlate_config {
 	bool allow_unpinned;
 	int vfio_container_fd;
 };
+
+/** struct dmab_iova_range - an IOVA range VFIO allows, both ends inclusive. */
+struct dmab_iova_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+/**
+ * dmab_vfio_parse_iova_ranges() - the IOVA ranges in the capability chain
+ * of a struct vfio_iommu_type1_info of @len bytes at @info, as
+ * VFIO_IOMMU_GET_INFO filled it (called with the argsz it asked for), for a
+ * driver that places its own IOVAs; the vfio translator uses the same.
+ * At most @max are copied to @out.
+ * Return: the number of ranges (0 when the capability is absent: kernels
+ * before 5.4 allow every IOVA); -EPROTO for a chain that points outside
+ * @len, does not move forward, or is cut short.
+ */
+DMAB_API int dmab_vfio_parse_iova_ranges(const void *info, size_t len, struct dmab_iova_range *out,
+					 unsigned max);
 
 #ifdef __cplusplus
 }

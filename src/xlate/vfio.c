@@ -25,7 +25,7 @@ struct vfio {
 	uint64_t page; /* the smallest IOMMU page, at least the CPU's */
 	uint64_t mask;
 	unsigned nr;
-	struct dmab__iova_range range[MAX_RANGES];
+	struct dmab_iova_range range[MAX_RANGES];
 	const char *dev_name;
 };
 
@@ -59,7 +59,7 @@ static int read_info(struct vfio *v)
 	if (info->flags & VFIO_IOMMU_INFO_PGSIZES)
 		pg = info->iova_pgsizes & -info->iova_pgsizes;
 	v->page = pg > cpu ? pg : cpu;
-	int n = dmab__vfio_parse_ranges(info, argsz, v->range, MAX_RANGES);
+	int n = dmab_vfio_parse_iova_ranges(info, argsz, v->range, MAX_RANGES);
 
 	free(info);
 	if (n < 0)

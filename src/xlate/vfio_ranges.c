@@ -8,10 +8,10 @@
 #include <linux/vfio.h>
 #include <string.h>
 
-#include "backends.h"
+#include <dmabatch/xlate.h>
 
-int dmab__vfio_parse_ranges(const void *info, size_t len, struct dmab__iova_range *out,
-			    unsigned max)
+int dmab_vfio_parse_iova_ranges(const void *info, size_t len, struct dmab_iova_range *out,
+				unsigned max)
 {
 	const unsigned char *base = info;
 	struct vfio_iommu_type1_info head;

@@ -4,6 +4,7 @@
 #include <dmabatch.h>
 #include <dmabatch/sim.h>
 #include <dmabatch/trace.h>
+#include <dmabatch/xlate.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,13 @@ int main(void)
 		fprintf(stderr, "create: %s\n", dmab_strerror(err));
 		return 1;
 	}
+	/* registration on an identity device: recorded, refcounted */
+	static char region[256];
+
+	if (dmab_mem_register(dev, region, sizeof(region)) != 0 ||
+	    dmab_mem_unregister(dev, region, sizeof(region)) != 0 ||
+	    dmab_vfio_parse_iova_ranges(region, 1, NULL, 0) != -71 /* EPROTO */)
+		return 1;
 	dmab_batch_init(&b);
 	err = dmab_batch_commit(&b);
 	if (err != 0 || strcmp(dmab_version(), DMAB_VERSION_STRING) != 0)
