@@ -4,43 +4,83 @@
  *
  * A backend issues cache maintenance and waits for it; nothing more. The
  * rules (which operation a direction needs, partial lines, merging, when to
- * complete) live in src/ once, so every backend stays small.
+ * complete) live in src/ once, so every backend stays small. A backend also
+ * judges its own part of the device config (src/ names no backend), and
+ * sees the library only through this header: the op enum, dmab__fail() and
+ * dmab__device_arch().
  *
- * Preconditions for the issue calls: @start is aligned to a->line and @len
- * is a non-zero multiple of a->line. Issue calls do not wait: an operation
- * may still be in flight when they return. complete() waits for everything
- * this thread issued through the backend.
+ * Preconditions for issue(): @start is aligned to a->line and @len is a
+ * non-zero multiple of a->line. issue() does not wait: an operation may
+ * still be in flight when it returns. complete() waits for everything this
+ * thread issued through the backend.
  */
 #ifndef DMAB_ARCH_H
 #define DMAB_ARCH_H
 
+#include <dmabatch.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-struct dmab_device_config;
 struct dmab_arch;
+
+/* The maintenance operations; the values index per-op arrays (counters). */
+enum dmab__op {
+	DMAB__CLEAN = 0,       /* write dirty lines back, keep them */
+	DMAB__INVAL = 1,       /* drop the lines: the device wrote the memory */
+	DMAB__CLEAN_INVAL = 2, /* both: a buffer both sides write */
+};
+
+/* What the owned() hook is told about memory the library owns. */
+enum dmab__owned {
+	DMAB__OWNED_CACHED,   /* new memory the CPU reaches through the cache */
+	DMAB__OWNED_UNCACHED, /* new memory the CPU maps non-cacheable */
+	DMAB__OWNED_GONE,     /* memory told of before, about to be freed */
+};
+
+/* dmab_arch_ops.flags */
+#define DMAB__ARCH_MAINTAINS 1u /* does cache maintenance (not "generic") */
+#define DMAB__ARCH_AUTO	     2u /* may be chosen when the config names none */
 
 struct dmab_arch_ops {
 	const char *name;
-	bool maintains;	  /* false: coherent platforms only ("generic") */
-	bool auto_select; /* may be chosen when no backend is named */
+	unsigned flags; /* DMAB__ARCH_* */
 	/*
-	 * Can this backend run here, for this config? Fills a->line (read from
-	 * the hardware, never assumed) and a->priv. On failure writes the
-	 * reason to @why and returns -ENODEV (or -EINVAL, -ENOMEM).
+	 * Optional: a config this backend must serve whatever is asked (sim:
+	 * one with a simulator). Returns the reason, for messages ("a device on
+	 * a simulator"), or NULL.
+	 */
+	const char *(*claims)(const struct dmab_device_config *cfg);
+	/*
+	 * Can this backend run here, for this config? Checks the config's
+	 * fields that are the backend's (line_size, sim), fills a->line (read
+	 * from the hardware, never assumed) and a->priv. On failure writes the
+	 * reason to @why and returns -EINVAL (the config), -ENODEV (this
+	 * machine) or -ENOMEM.
 	 */
 	int (*probe)(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
 		     size_t whylen);
 	void (*release)(struct dmab_arch *a); /* optional */
-	void (*clean)(struct dmab_arch *a, uintptr_t start, size_t len);
-	void (*inval)(struct dmab_arch *a, uintptr_t start, size_t len);
-	void (*clean_inval)(struct dmab_arch *a, uintptr_t start, size_t len);
+	/* Start @op over [start, start+len); one call per run of lines. */
+	void (*issue)(struct dmab_arch *a, enum dmab__op op, uintptr_t start, size_t len);
 	void (*complete)(struct dmab_arch *a);
-	/* optional: told of each bounce copy the core makes, into a slot
+	/*
+	 * Optional: told of each bounce copy the core makes, into a slot
 	 * (before the slot's clean is added) or out of one (after the
-	 * completion) */
+	 * completion).
+	 */
 	void (*copied)(struct dmab_arch *a, void *dst, const void *src, size_t len);
+	/*
+	 * Optional: told of memory the library owns for a device (bounce pools,
+	 * coherent allocations, IOMMU page tables) when it is made, with its
+	 * content final or unused, and before it is freed. Cached memory starts
+	 * and ends on a line boundary (page-aligned memory always does). The
+	 * same memory may be told of once per device sharing it. Returns 0 or a
+	 * negative errno (with dmab__fail()).
+	 */
+	int (*owned)(const struct dmab_arch *a, enum dmab__owned what, void *base, size_t len);
 };
 
 /*
@@ -55,5 +95,36 @@ struct dmab_arch {
 
 /* Every backend this build contains, best first; NULL-terminated. */
 extern const struct dmab_arch_ops *const dmab__arch_list[];
+
+/* What backends need from the library (src/error.c, src/backend.c). */
+int dmab__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The backend instance of @dev, or NULL for a NULL @dev. */
+const struct dmab_arch *dmab__device_arch(const struct dmab_device *dev);
+
+/* The optional hooks, for callers that need not know which are there. */
+static inline void dmab__arch_copied(struct dmab_arch *a, void *dst, const void *src, size_t len)
+{
+	if (a->ops->copied)
+		a->ops->copied(a, dst, src, len);
+}
+
+static inline int dmab__arch_owned(const struct dmab_arch *a, enum dmab__owned what, void *base,
+				   size_t len)
+{
+	return a->ops->owned ? a->ops->owned(a, what, base, len) : 0;
+}
+
+/* For a probe: the config's line_size is for a backend that models lines
+ * of any size; one whose line is given (by the CPU, by a simulator) refuses
+ * it. */
+static inline int dmab__arch_no_line_size(const struct dmab_device_config *cfg, char *why,
+					  size_t whylen)
+{
+	if (!cfg->line_size)
+		return 0;
+	snprintf(why, whylen, "it takes no line_size (%zu): only trace models a line of any size",
+		 cfg->line_size);
+	return -EINVAL;
+}
 
 #endif /* DMAB_ARCH_H */

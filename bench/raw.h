@@ -2,14 +2,15 @@
 /*
  * The raw loop's primitives: the floor the library is measured against.
  *
- * One file per architecture (bench/arch/<arch>/raw.c, picked by CMake)
- * issues exactly the instructions the library's backend for that
- * architecture issues, chosen by the same hardware bits, so that the
- * difference between the library and the raw loop is the library's own
- * bookkeeping and nothing else. On both backends the library's invalidate
- * and clean+invalidate are one instruction (x86_64: CLFLUSHOPT, aarch64:
- * DC CIVAC, since DC IVAC is not allowed at EL0), so a partial edge line
- * needs nothing special here.
+ * bench/arch/raw.c runs the CPU backend's own inline loops and detection
+ * (arch/<cpu>/insn.h, picked by CMake): the same instructions, chosen by the
+ * same hardware bits, called directly rather than through the library's
+ * ops, so that the difference between the library and the raw loop is the
+ * library's own bookkeeping and nothing else. Each call is one out-of-line
+ * call, as the library's one indirect call per run is. On both backends the
+ * library's invalidate and clean+invalidate are one instruction (x86_64:
+ * CLFLUSHOPT, aarch64: DC CIVAC, since DC IVAC is not allowed at EL0), so a
+ * partial edge line needs nothing special here.
  *
  * Preconditions: @start and @end are line aligned, @start < @end. The issue
  * calls do not wait; raw_complete() waits for everything issued before it.
@@ -38,11 +39,8 @@ void raw_inval(uintptr_t start, uintptr_t end);
 void raw_complete(void);
 /*
  * Timing only, after every timed call of every variant: wait until all
- * maintenance issued so far has actually finished. x86's SFENCE does not
- * stall the CPU, it only keeps later stores behind the flushes; a clock
- * read right after it can stop the clock hundreds of ns before the
- * write-backs end. MFENCE waits for them. On aarch64 the call's own DSB SY
- * has already waited, and this one costs next to nothing.
+ * maintenance issued so far has actually finished (dmab__insn_drain() in
+ * insn.h says why x86 needs more than the completion's SFENCE).
  */
 void raw_drain(void);
 

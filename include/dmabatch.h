@@ -121,12 +121,14 @@ struct dmab_xlate_config;
  * A zero-initialised config is a valid default: a non-coherent device with a
  * 64-bit mask, batched maintenance and the best backend for this CPU.
  * @size:       0, or sizeof(struct dmab_device_config) as the caller's header
- *              declares it. The struct only grows, at its end; the library
- *              reads a field only if @size covers it, and a field it does not
- *              read takes its zero default. 0 means the fields up to and
- *              including @sim (this first layout). A @size the library
- *              does not know (larger than its own struct, or inside the first
- *              layout) is -EINVAL.
+ *              declares it. Within one SOVERSION the struct only grows, at
+ *              its end; the library reads a field only if @size covers it,
+ *              and a field it does not read takes its zero default. 0 means
+ *              the layout of the header the library itself was built with
+ *              (right for a program built against the same version); a
+ *              program that may run with a newer library sets @size. A @size
+ *              the library does not know (larger than its own struct, or
+ *              inside the fields up to @sim) is -EINVAL.
  * @name:       for messages; NULL gives "dmab".
  * @coherent:   true if the device snoops CPU caches: no maintenance at all.
  * @dma_bits:   width of the DMA mask, 1 to 64; 0 means 64.

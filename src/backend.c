@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Choosing a device's cache backend: the config's name (a config with a
- * simulator means "sim"), else DMAB_ARCH from the environment, else the
- * first backend built in that probes here.
+ * Choosing a device's cache backend: the one that claims the config (a
+ * device on a simulator), else the config's name, else DMAB_ARCH from the
+ * environment, else the first backend built in that probes here. Each
+ * backend judges its own config fields in its probe, so nothing here knows
+ * one backend from another.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "os/os.h"
 
 static const struct dmab_arch_ops *find(const char *name)
 {
@@ -32,58 +35,81 @@ static void built_names(char *buf, size_t len)
 static int probe(struct dmab_arch *a, const struct dmab_arch_ops *ops,
 		 const struct dmab_device_config *cfg, char *why, size_t whylen)
 {
+	int err;
+
 	a->ops = ops;
 	a->line = 0;
 	a->priv = NULL;
 	why[0] = '\0';
-	return ops->probe(a, cfg, why, whylen);
+	err = ops->probe(a, cfg, why, whylen);
+	if (err)
+		a->ops = NULL;
+	return err;
+}
+
+/* The backend the config asks for: claimed, named, or NULL for "any". */
+static int wanted(const struct dmab_device_config *cfg, const struct dmab_arch_ops **out)
+{
+	const char *name = cfg->backend;
+
+	*out = NULL;
+	for (const struct dmab_arch_ops *const *o = dmab__arch_list; *o; o++) {
+		const char *why = (*o)->claims ? (*o)->claims(cfg) : NULL;
+
+		if (!why)
+			continue;
+		/* A claimed config is the claimer's whatever the environment says. */
+		if (name && *name && strcmp(name, (*o)->name) != 0)
+			return dmab__fail(-EINVAL, "%s uses the '%s' backend, not '%s'", why,
+					  (*o)->name, name);
+		*out = *o;
+		return 0;
+	}
+	if (!name || !*name)
+		name = dmab__os_getenv("DMAB_ARCH");
+	if (!name || !*name)
+		return 0;
+	*out = find(name);
+	if (!*out) {
+		char names[160];
+
+		built_names(names, sizeof(names));
+		return dmab__fail(-EINVAL, "unknown backend '%s' (this build has: %s)", name,
+				  names);
+	}
+	return 0;
 }
 
 int dmab__arch_select(struct dmab_arch *a, const struct dmab_device_config *cfg)
 {
-	const char *name = cfg->backend;
-	char why[160];
-	int err;
+	const struct dmab_arch_ops *ops;
+	char why[160] = "";
+	int err = wanted(cfg, &ops);
 
-	if (cfg->sim) {
-		/* A device on a simulator is on it whatever the environment says. */
-		if (name && *name && strcmp(name, "sim") != 0)
-			return dmab__fail(
-			    -EINVAL, "a device on a simulator uses the 'sim' backend, not '%s'",
-			    name);
-		name = "sim";
-	} else if (!name || !*name) {
-		name = getenv("DMAB_ARCH");
-	}
-	if (name && *name) {
-		const struct dmab_arch_ops *ops = find(name);
-
-		if (!ops) {
-			char names[160];
-
-			built_names(names, sizeof(names));
-			return dmab__fail(-EINVAL, "unknown backend '%s' (this build has: %s)",
-					  name, names);
-		}
-		err = probe(a, ops, cfg, why, sizeof(why));
-		if (err)
-			return dmab__fail(err, "backend '%s' cannot run here: %s", name, why);
-	} else {
+	if (err)
+		return err;
+	if (!ops) {
+		/* The best that runs here; a config error ends the search. */
 		err = -ENODEV;
-		for (const struct dmab_arch_ops *const *o = dmab__arch_list; *o && err; o++)
-			if ((*o)->auto_select)
-				err = probe(a, *o, cfg, why, sizeof(why));
-		if (err)
+		for (const struct dmab_arch_ops *const *o = dmab__arch_list; *o && err == -ENODEV;
+		     o++) {
+			if ((*o)->flags & DMAB__ARCH_AUTO) {
+				ops = *o;
+				err = probe(a, ops, cfg, why, sizeof(why));
+			}
+		}
+		if (err == -ENODEV)
 			return dmab__fail(err, "no cache backend can run here: %s", why);
+	} else {
+		err = probe(a, ops, cfg, why, sizeof(why));
 	}
-	const char *chosen = a->ops->name;
+	if (err == -EINVAL)
+		return dmab__fail(err, "backend '%s' rejects the config: %s", ops->name, why);
+	if (err)
+		return dmab__fail(err, "backend '%s' cannot run here: %s", ops->name, why);
+	if (!(a->ops->flags & DMAB__ARCH_MAINTAINS) && !cfg->coherent) {
+		const char *chosen = a->ops->name;
 
-	if (cfg->line_size && strcmp(chosen, "trace") != 0) {
-		dmab__arch_release(a);
-		return dmab__fail(-EINVAL, "line_size is for the trace backend only, not '%s'",
-				  chosen);
-	}
-	if (!a->ops->maintains && !cfg->coherent) {
 		dmab__arch_release(a);
 		return dmab__fail(-EOPNOTSUPP,
 				  "backend '%s' does no cache maintenance, so it cannot serve the "
@@ -100,4 +126,9 @@ void dmab__arch_release(struct dmab_arch *a)
 		a->ops->release(a);
 	a->ops = NULL;
 	a->priv = NULL;
+}
+
+const struct dmab_arch *dmab__device_arch(const struct dmab_device *dev)
+{
+	return dev ? &dev->arch : NULL;
 }

@@ -79,19 +79,8 @@ static void issue_run(struct dmab__batch *b)
 	if (b->run.op == DMAB__NOP)
 		return;
 	struct dmab_arch *a = &b->part[b->run.part].dev->arch;
-	size_t len = b->run.end - b->run.start;
 
-	switch (b->run.op) {
-	case DMAB__CLEAN:
-		a->ops->clean(a, b->run.start, len);
-		break;
-	case DMAB__INVAL:
-		a->ops->inval(a, b->run.start, len);
-		break;
-	default:
-		a->ops->clean_inval(a, b->run.start, len);
-		break;
-	}
+	a->ops->issue(a, (enum dmab__op)b->run.op, b->run.start, b->run.end - b->run.start);
 	b->run.op = DMAB__NOP;
 }
 

@@ -140,11 +140,8 @@ DMAB__HOT void dmab__batch_leave(struct dmab__batch *b, int part)
  * the backend like the deferred ones. Inline: one per bounced entry. */
 static inline void dmab__copy_now(struct dmab_device *dev, void *dst, const void *src, size_t len)
 {
-	struct dmab_arch *a = &dev->arch;
-
 	memcpy(dst, src, len);
-	if (a->ops->copied)
-		a->ops->copied(a, dst, src, len);
+	dmab__arch_copied(&dev->arch, dst, src, len);
 }
 
 /* Defer a copy until after the completion: into the lent spill while it has

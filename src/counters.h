@@ -34,7 +34,7 @@
 
 #include "pad.h"
 
-/* The first three are indexed by enum dmab__op (internal.h). */
+/* The first three are indexed by enum dmab__op (arch/arch.h). */
 enum dmab__ctr {
 	DMAB__CTR_CLEAN = 0,
 	DMAB__CTR_INVAL = 1,

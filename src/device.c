@@ -10,7 +10,7 @@
 #include "internal.h"
 #include "os/os.h"
 
-/* The config's size in its first layout: the fields up to and including @sim. */
+/* The smallest config size there is: the fields up to and including @sim. */
 #define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
 
 /*
@@ -26,8 +26,9 @@ static int read_config(const struct dmab_device_config *cfg, struct dmab_device_
 		out->numa_node = -1;
 		return 0;
 	}
+	/* 0: the caller was built against this header (see @size). */
 	if (size == 0)
-		size = CONFIG_V1_SIZE;
+		size = sizeof(*out);
 	if (size < CONFIG_V1_SIZE || size > sizeof(*out))
 		return dmab__fail(-EINVAL,
 				  "device_create: config size %zu is not one this library (%zu) "
@@ -96,7 +97,6 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__arch_select(&dev->arch, &cfg);
 	if (err)
 		goto fail_arch;
-	dev->sim = cfg.sim; /* arch_select put a device with a sim on the sim backend */
 	dmab__spare_init(&dev->spill_spare);
 	dmab__spare_init(&dev->facts_spare);
 	err = dmab__xlate_init(dev, cfg.xlate);

@@ -20,12 +20,8 @@
 struct dmab__bounce_pools;
 struct dmab__regions;
 
-enum dmab__op {
-	DMAB__CLEAN = 0,
-	DMAB__INVAL = 1,
-	DMAB__CLEAN_INVAL = 2,
-	DMAB__NOP = -1,
-};
+/* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
+#define DMAB__NOP (-1)
 
 /*
  * One device. Each module keeps its part here and has an init and a fini
@@ -42,7 +38,6 @@ struct dmab_device {
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
 	struct dmab__regions *regions; /* registered memory (src/xlate/regions.h) */
-	struct dmab_sim *sim;	       /* the simulator it is on, or NULL (src/simhook.h) */
 	unsigned bounce_flags;	       /* DMAB_BOUNCE_* */
 	/* NULL if the device never bounces (src/bounce/bounce.h) */
 	struct dmab__bounce_pools *bounce_pools;
@@ -51,10 +46,9 @@ struct dmab_device {
 	struct dmab__counters c;	/* last: 128-byte aligned, see counters.h */
 };
 
-/* error.c: record this thread's detailed message; returns @err. */
-int dmab__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* dmab__fail() (error.c) is declared in arch/arch.h: backends use it too. */
 
-/* arch.c: pick and probe a backend for a device. */
+/* backend.c: pick and probe a backend for a device. */
 int dmab__arch_select(struct dmab_arch *a, const struct dmab_device_config *cfg);
 void dmab__arch_release(struct dmab_arch *a);
 

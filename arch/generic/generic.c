@@ -13,10 +13,11 @@
 static int generic_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
 			 size_t whylen)
 {
-	(void)cfg;
-	(void)why;
-	(void)whylen;
+	int err = dmab__arch_no_line_size(cfg, why, whylen);
 	long line = -1;
+
+	if (err)
+		return err;
 #ifdef _SC_LEVEL1_DCACHE_LINESIZE
 	line = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
 #endif
@@ -25,9 +26,10 @@ static int generic_probe(struct dmab_arch *a, const struct dmab_device_config *c
 	return 0;
 }
 
-static void generic_nothing(struct dmab_arch *a, uintptr_t start, size_t len)
+static void generic_issue(struct dmab_arch *a, enum dmab__op op, uintptr_t start, size_t len)
 {
 	(void)a;
+	(void)op;
 	(void)start;
 	(void)len;
 }
@@ -40,11 +42,8 @@ static void generic_complete(struct dmab_arch *a)
 
 const struct dmab_arch_ops dmab__arch_generic = {
     .name = "generic",
-    .maintains = false,
-    .auto_select = true,
+    .flags = DMAB__ARCH_AUTO,
     .probe = generic_probe,
-    .clean = generic_nothing,
-    .inval = generic_nothing,
-    .clean_inval = generic_nothing,
+    .issue = generic_issue,
     .complete = generic_complete,
 };

@@ -10,7 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../src/internal.h"
+#include "../arch.h"
+
+/* A record's op is the library's op, so issue() needs no mapping. */
+_Static_assert(DMAB_TRACE_CLEAN == (int)DMAB__CLEAN && DMAB_TRACE_INVAL == (int)DMAB__INVAL &&
+		   DMAB_TRACE_CLEAN_INVAL == (int)DMAB__CLEAN_INVAL,
+	       "enum dmab_trace_op starts with enum dmab__op");
 
 struct trace {
 	pthread_mutex_t lock;
@@ -70,19 +75,9 @@ static void record(struct dmab_arch *a, enum dmab_trace_op op, uintptr_t start, 
 	pthread_mutex_unlock(&t->lock);
 }
 
-static void trace_clean(struct dmab_arch *a, uintptr_t start, size_t len)
+static void trace_issue(struct dmab_arch *a, enum dmab__op op, uintptr_t start, size_t len)
 {
-	record(a, DMAB_TRACE_CLEAN, start, len);
-}
-
-static void trace_inval(struct dmab_arch *a, uintptr_t start, size_t len)
-{
-	record(a, DMAB_TRACE_INVAL, start, len);
-}
-
-static void trace_clean_inval(struct dmab_arch *a, uintptr_t start, size_t len)
-{
-	record(a, DMAB_TRACE_CLEAN_INVAL, start, len);
+	record(a, (enum dmab_trace_op)op, start, len);
 }
 
 static void trace_complete(struct dmab_arch *a)
@@ -98,20 +93,19 @@ static void trace_copied(struct dmab_arch *a, void *dst, const void *src, size_t
 
 const struct dmab_arch_ops dmab__arch_trace = {
     .name = "trace",
-    .maintains = true,
-    .auto_select = false,
+    .flags = DMAB__ARCH_MAINTAINS,
     .probe = trace_probe,
     .release = trace_release,
-    .clean = trace_clean,
-    .inval = trace_inval,
-    .clean_inval = trace_clean_inval,
+    .issue = trace_issue,
     .complete = trace_complete,
     .copied = trace_copied,
 };
 
 static struct trace *trace_of(const struct dmab_device *dev)
 {
-	return dev && dev->arch.ops == &dmab__arch_trace ? dev->arch.priv : NULL;
+	const struct dmab_arch *a = dmab__device_arch(dev);
+
+	return a && a->ops == &dmab__arch_trace ? a->priv : NULL;
 }
 
 int dmab_trace_get(const struct dmab_device *dev, const struct dmab_trace_rec **recs, size_t *n)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../rules.h"
-#include "../simhook.h"
+#include "../../arch/arch.h"
 #include "pool.h"
 
 #define PLACE_TRIES 16 /* memory a translator may refuse before a pool gives up */
@@ -23,12 +23,12 @@
  */
 static int pool_memory_registered(struct dmab_device *dev, void *base, size_t len)
 {
-	return dmab__sim_register_owned(dev, base, len);
+	return dmab__arch_owned(&dev->arch, DMAB__OWNED_CACHED, base, len);
 }
 
 static void pool_memory_unregistered(struct dmab_device *dev, void *base, size_t len)
 {
-	(void)dmab__sim_unregister_owned(dev, base, len);
+	(void)dmab__arch_owned(&dev->arch, DMAB__OWNED_GONE, base, len);
 }
 
 static void free_records(struct dmab__pool *p)

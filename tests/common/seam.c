@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "../../src/internal.h"
-#include "../../src/simhook.h"
+#include "../../arch/sim/owned.h"
 #include "../../src/batch.h"
 #include "../../src/bounce/areas.h"
 

@@ -125,6 +125,42 @@ static void test_bad_configs(void **state)
 	assert_int_equal(dmab_device_stats(NULL, NULL), -EINVAL);
 }
 
+/*
+ * The config's size field: 0 and the caller's sizeof are this layout; a
+ * size that stops right after @sim is the smallest layout there is and
+ * leaves later fields at their defaults; anything outside is -EINVAL, with
+ * nothing made.
+ */
+static void test_config_size(void **state)
+{
+	(void)state;
+	struct dmab_device *dev = NULL;
+	struct dmab_device_config cfg = {.numa_node = -1, .backend = "trace", .line_size = 128};
+	const size_t first = offsetof(struct dmab_device_config, sim) + sizeof(cfg.sim);
+
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	assert_int_equal(dmab_device_line_size(dev), 128);
+	destroy(dev);
+	cfg.size = sizeof(cfg);
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	assert_int_equal(dmab_device_line_size(dev), 128);
+	destroy(dev);
+	cfg.size = first;
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	assert_int_equal(dmab_device_line_size(dev), 128);
+	destroy(dev);
+
+	size_t bad[] = {1, first - 1, sizeof(cfg) + 1, (size_t)-1};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		dev = NULL;
+		cfg.size = bad[i];
+		assert_int_equal(dmab_device_create(&cfg, &dev), -EINVAL);
+		assert_null(dev);
+		assert_non_null(strstr(dmab_last_error(), "config size"));
+	}
+}
+
 static void test_dma_bits(void **state)
 {
 	(void)state;
@@ -163,6 +199,7 @@ int main(void)
 	    cmocka_unit_test(test_config_wins_over_env),
 	    cmocka_unit_test(test_generic_refuses_noncoherent),
 	    cmocka_unit_test(test_bad_configs),
+	    cmocka_unit_test(test_config_size),
 	    cmocka_unit_test(test_dma_bits),
 	    cmocka_unit_test(test_words),
 	};

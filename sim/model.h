@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulator's insides, shared by its three files:
- *   memory.c   the public face: create, regions, device DMA, stats;
- *   cache.c    the line model: maintenance, its pending queue, chaos;
- *   backend.c  the "sim" cache backend and the hooks for library-owned memory.
- * Every dmab__sim_* function here is called with sim->lock held.
+ * The simulator's model, shared by its files and its cache backend:
+ *   sim/memory.c          the public face: create, regions, device DMA, stats;
+ *   sim/cache.c           the line model: maintenance, its pending queue, chaos;
+ *   arch/sim/backend.c    the "sim" cache backend (glue: it calls the below).
+ * The model knows the library only through arch/arch.h (the op enum,
+ * dmab__fail()). Every dmab__sim_* function here is called with sim->lock
+ * held.
  */
 #ifndef DMAB_SIM_MODEL_H
 #define DMAB_SIM_MODEL_H
@@ -12,7 +14,7 @@
 #include <dmabatch/sim.h>
 #include <pthread.h>
 
-#include "../../src/internal.h"
+#include "../arch/arch.h"
 
 struct sim_region {
 	uintptr_t base;
