@@ -62,8 +62,9 @@ struct edu {
 	volatile uint8_t *bar0;
 	size_t bar0_len;
 	/* VFIO */
-	int container, group, device, group_id;
-	uint64_t cfg_off; /* config region offset in the device fd */
+	int container, group, device, group_id; /* -1: not open (or not ours) */
+	int owns_device;			/* edu_close closes @device */
+	uint64_t cfg_off;			/* config region offset in the device fd */
 	uint64_t iova_pgsizes;
 	unsigned nr_iova;
 	struct edu_iova_range iova[EDU_MAX_IOVA_RANGES];
@@ -84,6 +85,14 @@ struct edu {
  * the VFIO ioctls.
  */
 int edu_open(const char *bdf, enum edu_mode mode, struct edu **out, char *msg, size_t msglen);
+/*
+ * edu_open_vfio_device() - the same on a VFIO device fd someone else opened
+ * (libdmabatch's dmab_vfio_device_fd(), say), which stays theirs: config
+ * space and BAR0 through it; no container or group of edu's own (e->container
+ * is -1). Return: as edu_open().
+ */
+int edu_open_vfio_device(const char *bdf, int device_fd, struct edu **out, char *msg,
+			 size_t msglen);
 void edu_close(struct edu *e);
 const char *edu_error(const struct edu *e);
 

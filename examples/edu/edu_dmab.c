@@ -19,8 +19,10 @@
  * <reason>
  *
  * A direct case fails if the library bounced and a bounced one if it did
- * not. Lines starting with '#' are information. Exit status 0 when all
- * passed.
+ * not. Under VFIO the first device is opened by edu and given to the library
+ * as its container fd, the second opened by the library from its PCI
+ * address (edu then works through dmab_vfio_device_fd()). Lines starting with '#' are information.
+ * Exit status 0 when all passed.
  */
 #define _GNU_SOURCE
 
@@ -290,16 +292,38 @@ static int area_alloc(enum edu_mode mode, void **p, size_t *len, char *why, size
 	return 0;
 }
 
-static int open_dev(struct edu *e, enum dmab_sync_mode sync, struct dmab_device **out, char *why,
-		    size_t whylen)
+static int sysfs_numa_node(const char *bdf)
+{
+	char path[128];
+	int node = -1;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/numa_node", bdf);
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%d", &node) != 1)
+			node = -1;
+		fclose(f);
+	}
+	return node;
+}
+
+/*
+ * The libdmabatch device for edu at @bdf: VFIO on @container (edu's own),
+ * or, with @container -1, VFIO opened by the library from the PCI address;
+ * for UIO the pagemap translator.
+ */
+static int open_dev(const char *bdf, enum edu_mode mode, int container, enum dmab_sync_mode sync,
+		    struct dmab_device **out, char *why, size_t whylen)
 {
 	struct dmab_xlate_config x = {0};
 	struct dmab_device_config cfg = {.size = sizeof(cfg)};
 
-	if (e->mode == EDU_MODE_VFIO) {
+	if (mode == EDU_MODE_VFIO) {
 		x.kind = DMAB_XLATE_VFIO;
-		x.vfio_container_fd = e->container;
-		cfg.numa_node = e->numa_node;
+		x.vfio_container_fd = container;
+		x.vfio_pci_address = container < 0 ? bdf : NULL;
+		cfg.numa_node = sysfs_numa_node(bdf);
 	} else {
 		x.kind = DMAB_XLATE_PAGEMAP;
 		/* No IOMMU: the pool must lie physically under 256 MiB, which on
@@ -308,7 +332,7 @@ static int open_dev(struct edu *e, enum dmab_sync_mode sync, struct dmab_device 
 		cfg.numa_node = -1;
 	}
 	cfg.pool_size = (size_t)2 << 20;
-	cfg.name = e->bdf;
+	cfg.name = bdf;
 	cfg.dma_bits = 28;
 	cfg.sync_mode = sync;
 	cfg.xlate = &x;
@@ -320,25 +344,64 @@ static int open_dev(struct edu *e, enum dmab_sync_mode sync, struct dmab_device 
 	return err;
 }
 
-static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf)
+/* edu and its libdmabatch device, opened in the order @lib_opens needs. */
+static int open_both(const char *bdf, enum edu_mode mode, bool lib_opens, enum dmab_sync_mode sync,
+		     struct edu **e, struct dmab_device **dev, char *why, size_t whylen)
+{
+	int err;
+
+	if (lib_opens) {
+		err = open_dev(bdf, mode, -1, sync, dev, why, whylen);
+		if (err)
+			return err;
+		int fd = dmab_vfio_device_fd(*dev);
+
+		if (fd < 0) {
+			snprintf(why, whylen, "vfio_device_fd: %s", dmab_last_error());
+			return fd;
+		}
+		return edu_open_vfio_device(bdf, fd, e, why, whylen);
+	}
+	err = edu_open(bdf, mode, e, why, whylen);
+	if (!err)
+		err = open_dev(bdf, mode, (*e)->container, sync, dev, why, whylen);
+	return err;
+}
+
+/* The reverse: VFIO mappings go before the container that holds them. */
+static void close_both(bool lib_opens, struct edu *e, struct dmab_device *dev, int *failed)
+{
+	if (lib_opens)
+		edu_close(e);
+	if (dev && dmab_device_destroy(dev) < 0) {
+		printf("# device_destroy: %s\n", dmab_last_error());
+		*failed = 1;
+	}
+	if (!lib_opens)
+		edu_close(e);
+}
+
+static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf, bool lib_opens)
 {
 	static const char *sync_name[] = {"batched", "per-entry"};
 	char why[256] = "";
-	struct edu *e = NULL;
 	int failed = 0;
 	uint32_t seed = 1;
 
-	int err = edu_open(bdf, mode, &e, why, sizeof(why));
-
+	if (mode == EDU_MODE_VFIO)
+		printf("# %s: VFIO opened by %s\n", bdf,
+		       lib_opens ? "libdmabatch from the PCI address" : "edu, container fd given");
 	for (int s = 0; s < 2; s++) {
-		struct ctx c = {.e = e};
+		struct edu *e = NULL;
+		struct ctx c = {0};
 		void *area = NULL, *loose = NULL;
 		size_t area_len = 0;
 		int reg = 0;
+		int err =
+		    open_both(bdf, mode, lib_opens, s ? DMAB_SYNC_PER_ENTRY : DMAB_SYNC_BATCHED, &e,
+			      &c.dev, why, sizeof(why));
 
-		if (!err)
-			err = open_dev(e, s ? DMAB_SYNC_PER_ENTRY : DMAB_SYNC_BATCHED, &c.dev, why,
-				       sizeof(why));
+		c.e = e;
 		if (!err)
 			err = area_alloc(mode, &area, &area_len, why, sizeof(why));
 		if (!err) {
@@ -388,15 +451,11 @@ static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf
 			printf("# %s: mem_unregister: %s\n", bdf, dmab_last_error());
 			failed = 1;
 		}
-		if (c.dev && dmab_device_destroy(c.dev) < 0) {
-			printf("# %s: device_destroy: %s\n", bdf, dmab_last_error());
-			failed = 1;
-		}
+		close_both(lib_opens, e, c.dev, &failed);
 		free(loose);
 		if (area)
 			munmap(area, area_len);
 	}
-	edu_close(e);
 	return failed;
 }
 
@@ -411,6 +470,6 @@ int main(int argc, char **argv)
 	enum edu_mode mode = strcmp(argv[1], "vfio") == 0 ? EDU_MODE_VFIO : EDU_MODE_UIO;
 
 	for (int i = 2; i < argc; i++)
-		failed |= run_device(argv[1], mode, argv[i]);
+		failed |= run_device(argv[1], mode, argv[i], mode == EDU_MODE_VFIO && i % 2 == 1);
 	return failed;
 }

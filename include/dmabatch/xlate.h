@@ -53,18 +53,42 @@ enum dmab_xlate_kind {
  *                   /proc/kpageflags.
  * @allow_unpinned:  PAGEMAP/NOIOMMU: accept memory that is not hugetlb (the
  *                   caller pins it by other means; mlock does not).
- * @vfio_container_fd: VFIO: an open container (/dev/vfio/vfio) whose group
- *                   is attached and whose IOMMU type is set (VFIO_SET_IOMMU);
- *                   the caller keeps it open while the device lives and
- *                   closes it after dmab_device_destroy().
+ * @vfio_pci_address: VFIO: open the device at this PCI address
+ *                   ("0000:00:03.0"): its IOMMU group from sysfs, a new
+ *                   container, the group attached, the type1 IOMMU set, the
+ *                   device fd (dmab_vfio_device_fd()). All are closed by
+ *                   dmab_device_destroy(). The device must be bound to
+ *                   vfio-pci, with every device of its group.
+ * @vfio_container_fd: VFIO, when @vfio_pci_address is NULL: an open
+ *                   container (/dev/vfio/vfio) whose group is attached and
+ *                   whose IOMMU type is set (VFIO_SET_IOMMU); the caller
+ *                   keeps it open while the device lives and closes it after
+ *                   dmab_device_destroy(). One libdmabatch device per
+ *                   container: each places its own IOVAs.
+ * @sysfs_root:      VFIO with @vfio_pci_address: where sysfs is; NULL
+ *                   means "/sys" (another path is for tests).
+ * @vfio_dev_dir:    likewise for the VFIO device nodes; NULL means
+ *                   "/dev/vfio".
  */
 struct dmab_xlate_config {
 	enum dmab_xlate_kind kind;
 	const char *pagemap_path;
 	const char *kpageflags_path;
 	bool allow_unpinned;
+	const char *vfio_pci_address;
 	int vfio_container_fd;
+	const char *sysfs_root;
+	const char *vfio_dev_dir;
 };
+
+/**
+ * dmab_vfio_device_fd() - the VFIO device fd of a device whose translator
+ * opened it from @vfio_pci_address: for the driver's own region-info
+ * ioctls, BAR mappings and config-space access. It stays the library's:
+ * valid until dmab_device_destroy(), not to be closed by the caller.
+ * Return: the fd; -EINVAL for NULL or a device without one.
+ */
+DMAB_API int dmab_vfio_device_fd(const struct dmab_device *dev);
 
 /** struct dmab_iova_range - an IOVA range VFIO allows, both ends inclusive. */
 struct dmab_iova_range {

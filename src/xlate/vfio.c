@@ -27,6 +27,7 @@ struct vfio {
 	unsigned nr;
 	struct dmab_iova_range range[MAX_RANGES];
 	const char *dev_name;
+	struct dmab__vfio_fds own; /* opened from a PCI address: closed at fini */
 };
 
 /* GET_INFO with the size the kernel asks for: the second call has the chain. */
@@ -177,7 +178,15 @@ static void vfio_del(void *bctx, struct dmab__region *r)
 
 static void vfio_fini(void *bctx)
 {
-	free(bctx);
+	struct vfio *v = bctx;
+
+	dmab__vfio_close(&v->own);
+	free(v);
+}
+
+int dmab__vfio_device_fd(const void *bctx)
+{
+	return ((const struct vfio *)bctx)->own.device;
 }
 
 static const struct dmab__xlate_backend vfio_backend = {
@@ -189,20 +198,35 @@ static const struct dmab__xlate_backend vfio_backend = {
 int dmab__vfio_init(struct dmab_device *dev, const struct dmab_xlate_config *cfg,
 		    const struct dmab__xlate_backend **b, void **bctx)
 {
-	if (cfg->vfio_container_fd <= 0)
-		return dmab__fail(-EINVAL, "device_create: %s: VFIO needs vfio_container_fd (> 0)",
+	if (!cfg->vfio_pci_address && cfg->vfio_container_fd <= 0)
+		return dmab__fail(-EINVAL,
+				  "device_create: %s: VFIO needs vfio_pci_address or "
+				  "vfio_container_fd (> 0)",
 				  dev->name);
 	struct vfio *v = calloc(1, sizeof(*v));
 
 	if (!v)
 		return dmab__fail(-ENOMEM, "device_create: out of memory");
-	v->container = cfg->vfio_container_fd;
+	v->own.container = v->own.group = v->own.device = -1;
+	if (cfg->vfio_pci_address) {
+		int err = dmab__vfio_open(
+		    cfg->vfio_pci_address, cfg->sysfs_root ? cfg->sysfs_root : "/sys",
+		    cfg->vfio_dev_dir ? cfg->vfio_dev_dir : "/dev/vfio", dev->name, &v->own);
+
+		if (err) {
+			free(v);
+			return err;
+		}
+		v->container = v->own.container;
+	} else {
+		v->container = cfg->vfio_container_fd;
+	}
 	v->mask = dev->mask;
 	v->dev_name = dev->name;
 	int err = read_info(v);
 
 	if (err) {
-		free(v);
+		vfio_fini(v);
 		return err;
 	}
 	*b = &vfio_backend;

@@ -114,3 +114,17 @@ int dmab_mem_unregister(struct dmab_device *dev, void *addr, size_t len)
 
 	return err ? err : dmab__regions_del(dev->regions, addr, len, false);
 }
+
+int dmab_vfio_device_fd(const struct dmab_device *dev)
+{
+	if (!dev || dev->xlate != &dmab__xlate_vfio || !dev->regions)
+		return dmab__fail(-EINVAL, "vfio_device_fd: %s",
+				  dev ? "the device's translator is not vfio" : "NULL device");
+	int fd = dmab__vfio_device_fd(dev->regions->bctx);
+
+	return fd >= 0 ? fd
+		       : dmab__fail(-EINVAL,
+				    "vfio_device_fd: %s: VFIO was given as a container fd: the "
+				    "device fd is the caller's",
+				    dev->name);
+}

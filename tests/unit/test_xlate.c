@@ -337,6 +337,34 @@ static void test_vfio_refusals(void **state)
 	assert_int_equal(dmab_device_create(&cfg, &dev), -ENOTTY);
 	assert_true(said("VFIO_IOMMU_GET_INFO"));
 	close(x.vfio_container_fd);
+
+	/* from a PCI address, against a sysfs the test makes */
+	char root[] = "/tmp/dmab_sysfs_XXXXXX", path[256], cmd[600];
+
+	assert_non_null(mkdtemp(root));
+	x.vfio_container_fd = 0;
+	x.vfio_pci_address = "0000:00:03.0";
+	x.sysfs_root = root;
+	x.vfio_dev_dir = root; /* holds no "vfio" node */
+	assert_int_equal(dmab_device_create(&cfg, &dev), -ENOENT);
+	assert_true(said("no PCI device 0000:00:03.0"));
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:03.0", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && echo 0x1234 > %s/vendor", path, path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(dmab_device_create(&cfg, &dev), -ENODEV);
+	assert_true(said("has no IOMMU group"));
+	snprintf(cmd, sizeof(cmd), "ln -s ../../../kernel/iommu_groups/7 %s/iommu_group", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(dmab_device_create(&cfg, &dev), -ENOENT);
+	assert_true(said("/vfio"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+
+	/* no VFIO device fd on a device that did not open one */
+	dev = trace_dev(false, DMAB_SYNC_BATCHED, 64);
+	assert_int_equal(dmab_vfio_device_fd(dev), -EINVAL);
+	assert_int_equal(dmab_vfio_device_fd(NULL), -EINVAL);
+	destroy(dev);
 	x.kind = (enum dmab_xlate_kind)99;
 	assert_int_equal(dmab_device_create(&cfg, &dev), -EINVAL);
 	assert_true(said("unknown translator"));
