@@ -142,6 +142,11 @@ static void test_pagemap_direct(void **state)
 	assert_int_equal(bus, (uint64_t)PFN_LOW * PG + 100);
 	assert_int_equal(dmab_mem_unregister(dev, f.buf, NPAGES * PG), -EBUSY);
 	assert_true(said("live mappings"));
+	/* sync finds the CPU side of a translated address, and only inside it */
+	assert_int_equal(dmab_sync_single_for_cpu(dev, bus + 8, 64, DMAB_TO_DEVICE), 0);
+	assert_int_equal(dmab_sync_single_for_device(dev, bus, PG, DMAB_TO_DEVICE), 0);
+	assert_int_equal(dmab_sync_single_for_device(dev, bus + PG, 2 * PG, DMAB_TO_DEVICE),
+			 -EINVAL);
 	assert_int_equal(dmab_unmap_single(dev, bus, PG, DMAB_TO_DEVICE, 0), 0);
 
 	/* pages 1 and 2 are not adjacent: one buffer cannot cross them */
