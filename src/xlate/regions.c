@@ -17,6 +17,7 @@ int dmab__regions_init(struct dmab__regions *t, const struct dmab__xlate_backend
 	if (err)
 		return -err;
 	atomic_init(&t->snap, NULL);
+	atomic_init(&t->queued, false);
 	t->b = b;
 	t->bctx = bctx;
 	t->dev_name = dev_name;
@@ -31,6 +32,19 @@ static void region_free(struct dmab__regions *t, struct dmab__region *r, bool un
 	free(r);
 }
 
+static void region_free_rcu(struct rcu_head *head)
+{
+	struct dmab__region *r = caa_container_of(head, struct dmab__region, rcu);
+
+	free(r->seg);
+	free(r);
+}
+
+static void snap_free_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct dmab__snap, rcu));
+}
+
 void dmab__regions_fini(struct dmab__regions *t)
 {
 	struct dmab__snap *s = atomic_load(&t->snap);
@@ -42,7 +56,20 @@ void dmab__regions_fini(struct dmab__regions *t)
 	}
 	if (t->b && t->b->fini)
 		t->b->fini(t->bctx);
+	/* What call_rcu still holds is freed before the device goes. */
+	if (atomic_load(&t->queued))
+		rcu_barrier();
 	pthread_mutex_destroy(&t->lock);
+}
+
+/*
+ * The snapshot, for a reader inside rcu_read_lock(): an acquire load (the
+ * C11 form of rcu_dereference, which the thread sanitizer understands);
+ * the read-side section is what keeps it from being freed.
+ */
+static inline const struct dmab__snap *snap_read(struct dmab__regions *t)
+{
+	return atomic_load_explicit(&t->snap, memory_order_acquire);
 }
 
 /* The region with the highest start <= @cpu, or NULL. */
@@ -113,7 +140,7 @@ int dmab__regions_map(void *ctx, void *cpu, size_t len, dmab_addr_t *bus)
 		return 0;
 	}
 	rcu_read_lock();
-	struct dmab__region *r = find_reg(rcu_dereference(t->snap), a);
+	struct dmab__region *r = find_reg(snap_read(t), a);
 
 	if (r && contains(r->cpu, r->len, a, len)) {
 		const struct dmab__seg *g = find_seg_cpu(r, a);
@@ -136,7 +163,7 @@ void dmab__regions_unmap(void *ctx, dmab_addr_t bus, size_t len)
 	if (!len)
 		return;
 	rcu_read_lock();
-	const struct dmab__seg *g = find_seg_bus(rcu_dereference(t->snap), bus, len);
+	const struct dmab__seg *g = find_seg_bus(snap_read(t), bus, len);
 
 	if (g)
 		atomic_fetch_sub_explicit(&g->r->maps, 1, memory_order_relaxed);
@@ -149,7 +176,7 @@ int dmab__regions_to_cpu(void *ctx, dmab_addr_t bus, size_t len, void **cpu)
 	int err = -EINVAL;
 
 	rcu_read_lock();
-	const struct dmab__seg *g = find_seg_bus(rcu_dereference(t->snap), bus, len ? len : 1);
+	const struct dmab__seg *g = find_seg_bus(snap_read(t), bus, len ? len : 1);
 
 	if (g) {
 		*cpu = (void *)(g->cpu + (uintptr_t)(bus - g->bus));
@@ -214,16 +241,18 @@ static int build(const struct dmab__snap *old, struct dmab__region *add,
 	return 0;
 }
 
-/* Publish @s in place of the current snapshot (lock held); free the old one
- * once no reader can see it (lock released first). */
+/* Publish @s in place of the current snapshot (lock held, released here);
+ * the old one is freed once no reader can see it. */
 static void publish(struct dmab__regions *t, struct dmab__snap *s)
 {
 	struct dmab__snap *old = atomic_load(&t->snap);
 
-	rcu_assign_pointer(t->snap, s);
+	/* Release: a reader that sees @s sees it whole. */
+	atomic_store_explicit(&t->snap, s, memory_order_release);
 	pthread_mutex_unlock(&t->lock);
-	synchronize_rcu();
-	free(old);
+	atomic_store(&t->queued, true);
+	if (old)
+		call_rcu(&old->rcu, snap_free_rcu);
 }
 
 int dmab__regions_add(struct dmab__regions *t, void *cpu, size_t len, bool owned)
@@ -332,6 +361,11 @@ int dmab__regions_del(struct dmab__regions *t, void *cpu, size_t len, bool owned
 		return dmab__fail(-ENOMEM, "mem_unregister: %s: out of memory", t->dev_name);
 	}
 	publish(t, n);
-	region_free(t, r, true);
+	/* Undone once no map can still be looking it up; its memory goes when
+	 * no reader can still hold it. */
+	synchronize_rcu();
+	if (t->b)
+		t->b->del(t->bctx, r);
+	call_rcu(&r->rcu, region_free_rcu);
 	return 0;
 }

@@ -7,7 +7,8 @@
  * Registration is rare and mapping hot: the table is an immutable snapshot
  * (regions sorted by CPU address, segments sorted by bus address) read under
  * liburcu-bp's RCU with no lock; a change builds a new snapshot under the
- * table's mutex, publishes it and frees the old one after a grace period.
+ * table's mutex, publishes it and frees the old one after a grace period
+ * (call_rcu: liburcu's callback thread frees, as for retired bounce pools).
  * Each region counts its live mappings (one atomic add per map), so that
  * its last unregistration can refuse while the device may still use it.
  */
@@ -19,6 +20,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <urcu-bp.h>
 
 struct dmab__region;
 
@@ -39,12 +42,14 @@ struct dmab__region {
 	uint64_t xl_base, xl_size; /* the translator's footprint (VFIO: the IOVA pages) */
 	size_t nseg;
 	struct dmab__seg *seg; /* [nseg], by CPU address; set by the backend */
+	struct rcu_head rcu;   /* freed after readers are done with it */
 };
 
 struct dmab__snap {
 	size_t nreg, nseg;
 	struct dmab__region **reg; /* by CPU address */
 	struct dmab__seg **seg;	   /* by bus address */
+	struct rcu_head rcu;
 };
 
 /*
@@ -64,6 +69,7 @@ struct dmab__regions {
 	const struct dmab__xlate_backend *b; /* NULL: record only (identity) */
 	void *bctx;
 	const char *dev_name;
+	_Atomic bool queued; /* something was given to call_rcu */
 };
 
 int dmab__regions_init(struct dmab__regions *t, const struct dmab__xlate_backend *b, void *bctx,
