@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -272,6 +273,32 @@ static bool hugepages_reserved(void)
 }
 
 /*
+ * Does MADV_POPULATE_WRITE fault pages in here, as the library's pools
+ * expect? qemu-user accepts the advice and does nothing, so pagemap shows
+ * the pool's pages absent there (a real kernel either populates or refuses,
+ * and the library touches the pages itself on a refusal).
+ */
+static bool populate_works(void)
+{
+	uint8_t *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t ent = 0;
+
+	assert_true(p != MAP_FAILED);
+	bool works = madvise(p, PG, 23 /* MADV_POPULATE_WRITE */) != 0;
+
+	if (!works) {
+		int fd = open("/proc/self/pagemap", O_RDONLY);
+
+		works = fd >= 0 && pread(fd, &ent, 8, (off_t)((uintptr_t)p / PG * 8)) == 8 &&
+			(ent & PRESENT);
+		if (fd >= 0)
+			close(fd);
+	}
+	munmap(p, PG);
+	return works;
+}
+
+/*
  * The real pagemap: without CAP_SYS_ADMIN every PFN reads 0 (-EPERM); with
  * it, an unregistered buffer bounces through a pool the library registered
  * (pinned: hugepages), or the pool is refused for want of hugepages.
@@ -318,6 +345,9 @@ static void test_pagemap_real(void **state)
 			assert_int_equal(dmab_device_stats(dev, &st), 0);
 			assert_int_equal(st.bounce_mappings, 1);
 			assert_int_equal(dmab_unmap_single(dev, bus, 64, DMAB_TO_DEVICE, 0), 0);
+		} else if (err == -EFAULT && !populate_works()) {
+			/* the pool's pages were never faulted in: an emulator */
+			assert_true(said("not present"));
 		} else {
 			assert_int_equal(err, pinned ? -EOPNOTSUPP : -EXDEV);
 			assert_true(said("nr_hugepages"));
@@ -339,7 +369,10 @@ static void test_vfio_refusals(void **state)
 	/* not a VFIO container */
 	x.vfio_container_fd = open("/dev/null", O_RDONLY);
 	assert_true(x.vfio_container_fd > 0);
-	assert_int_equal(dmab_device_create(&cfg, &dev), -ENOTTY);
+	int err = dmab_device_create(&cfg, &dev);
+
+	/* qemu-user answers an ioctl it does not know with ENOSYS */
+	assert_true(err == -ENOTTY || err == -ENOSYS);
 	assert_true(said("VFIO_IOMMU_GET_INFO"));
 	close(x.vfio_container_fd);
 
