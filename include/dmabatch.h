@@ -165,10 +165,29 @@ struct dmab_xlate_config;
  *              The simulator must outlive the device. With @sim set, a
  *              @backend other than NULL or "sim" is -EINVAL, and DMAB_ARCH
  *              is ignored.
+ * @pci_address: the device's PCI address, "dddd:bb:dd.f", or NULL. With
+ *              @numa_node -1, the node is read from sysfs
+ *              (/sys/bus/pci/devices/<address>/numa_node; -1 there stays -1);
+ *              an address with no device there is -ENODEV.
+ * @numa_strict: placement is checked after first touch (move_pages in query
+ *              mode); a region whose pages are not all on the node chosen
+ *              for it is counted in alloc_mismatch, and with this flag its
+ *              allocation fails (-ENOMEM) instead.
+ * @uncached:   where coherent memory for a non-coherent device comes from
+ *              (see struct dmab_uncached_provider); NULL for none. Must
+ *              outlive the device.
+ * @numa_area_size: bytes (rounded up to 2 MiB, at most DMAB_ALLOC_MAX) to
+ *              reserve on the device's node when it is created, the device's
+ *              own area (the kernel's per-device CMA area): dmab_alloc_* and
+ *              pool chunks take pages from it first, then from the node,
+ *              then from the default policy. Contiguous and provider memory
+ *              never come from it; nor do bounce pools. 0: none.
  * @xlate:      how bus addresses are made (include/dmabatch/xlate.h); NULL
  *              means identity (the CPU's virtual address). Read at create
  *              only; it need not outlive the call.
  */
+struct dmab_uncached_provider;
+
 struct dmab_device_config {
 	size_t size;
 	const char *name;
@@ -185,8 +204,33 @@ struct dmab_device_config {
 	const char *backend;
 	size_t line_size;
 	struct dmab_sim *sim;
+	const char *pci_address;
+	bool numa_strict;
+	const struct dmab_uncached_provider *uncached;
+	size_t numa_area_size;
 	const struct dmab_xlate_config *xlate;
 };
+
+/**
+ * struct dmab_uncached_provider - memory the CPU maps uncached, for coherent
+ * allocations of a non-coherent device (a u-dma-buf, or a /dev/mem-style
+ * device opened with O_SYNC). The library never makes such memory itself.
+ * @name:  for messages.
+ * @alloc: map @len bytes (a multiple of the page size) preferably on @node
+ *         (-1: anywhere), uncached for the CPU; 0 and *@cpu, or a negative
+ *         errno.
+ * @free:  unmap what @alloc gave, with the same @len.
+ * @ctx:   passed to both.
+ */
+struct dmab_uncached_provider {
+	const char *name;
+	int (*alloc)(void *ctx, size_t len, int node, void **cpu);
+	void (*free)(void *ctx, void *cpu, size_t len);
+	void *ctx;
+};
+
+/** Nodes that struct dmab_stats counts one by one (higher ones: totals only). */
+#define DMAB_STATS_NODES 16
 
 /**
  * struct dmab_stats - a device's counters since creation.
@@ -217,6 +261,25 @@ struct dmab_stats {
 	uint64_t bounce_pools_grown;	   /* extra pools ever added (pool_size too small) */
 	int bounce_node;		   /* node of the first pool's memory; -1 unknown */
 	size_t bounce_page_size;	   /* its page size: 2 MiB hugepages or base */
+
+	/*
+	 * Placement of the memory the library gets for the device, in the
+	 * kernel's fallback order (the device's area, its node when it has
+	 * the memory, else the default policy), as the kernel reports it
+	 * after first touch. Each region counts once, against the node it
+	 * was wanted on (the device's, or for a device without one the
+	 * calling CPU's): every bounce pool, the device's area when it is
+	 * reserved, every dmab_alloc_* allocation and pool chunk (one from
+	 * the area too).
+	 */
+	int numa_node;		   /* the device's node; -1 none */
+	uint64_t alloc_local;	   /* regions placed on the node wanted */
+	uint64_t alloc_fallback;   /* regions that had to go elsewhere */
+	uint64_t alloc_mismatch;   /* regions found (move_pages) off their node */
+	uint64_t alloc_unverified; /* regions whose node the kernel would not say */
+	uint64_t alloc_live;	   /* allocations and pool chunks not yet freed */
+	uint64_t alloc_node_local[DMAB_STATS_NODES];	/* alloc_local by node */
+	uint64_t alloc_node_fallback[DMAB_STATS_NODES]; /* alloc_fallback by node */
 };
 
 /**
@@ -433,6 +496,86 @@ DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 /** dmab_device_stats() - copy the device's counters. Return: 0 or -EINVAL. */
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,
 					      struct dmab_stats *out);
+
+/*
+ * DMA memory, named as the kernel's. Every allocation is on the device's
+ * NUMA node when that node has the memory (else, as the kernel falls back,
+ * from the default policy; both counted in dmab_device_stats()), under the
+ * device's DMA mask, zeroed, and recorded: freeing it with another function,
+ * another size, bus address or direction is -EINVAL and frees nothing. A
+ * device with live allocations or pools cannot be destroyed (-EBUSY).
+ * Lengths are from 1 byte to DMAB_ALLOC_MAX; memory is handed out in whole
+ * pages, the bus address page aligned.
+ */
+/** The longest single allocation: 1 GiB. */
+#define DMAB_ALLOC_MAX ((size_t)1 << 30)
+
+/**
+ * dmab_alloc_noncoherent() - cacheable memory the driver syncs itself (the
+ * kernel's dma_alloc_noncoherent): hand it to the device with
+ * dmab_sync_single_for_device() and back with dmab_sync_single_for_cpu(),
+ * in @dir.
+ * Return: 0, *@cpu and *@dma; -EINVAL (NULL, bad length or direction);
+ * -ERANGE (no memory under the mask); -ENOMEM.
+ */
+DMAB_API DMAB_NODISCARD int dmab_alloc_noncoherent(struct dmab_device *dev, size_t len,
+						   enum dmab_dir dir, void **cpu, dmab_addr_t *dma);
+/** dmab_free_noncoherent() - free it; the arguments as allocated. 0 or -EINVAL. */
+DMAB_API int dmab_free_noncoherent(struct dmab_device *dev, size_t len, void *cpu, dmab_addr_t dma,
+				   enum dmab_dir dir);
+
+/**
+ * dmab_alloc_coherent() - memory the CPU and the device see alike with no
+ * sync (the kernel's dma_alloc_coherent). For a coherent device, ordinary
+ * memory. For a non-coherent device, only from the config's @uncached
+ * provider: never cached memory passed off as coherent.
+ * Return: 0, *@cpu and *@dma; -EOPNOTSUPP for a non-coherent device without
+ * a provider (dmab_last_error() says what to use instead); -EINVAL; -ERANGE;
+ * -ENOMEM; the provider's error.
+ */
+DMAB_API DMAB_NODISCARD int dmab_alloc_coherent(struct dmab_device *dev, size_t len, void **cpu,
+						dmab_addr_t *dma);
+/** dmab_free_coherent() - free it; the arguments as allocated. 0 or -EINVAL. */
+DMAB_API int dmab_free_coherent(struct dmab_device *dev, size_t len, void *cpu, dmab_addr_t dma);
+
+/**
+ * dmab_alloc_contiguous() - physically contiguous, cacheable memory (the
+ * user-space CMA): 2 MiB hugetlb pages, never the bounce pools' memory.
+ * Longer than one hugepage only where the translator can show the pages
+ * are adjacent. Return: 0; -EINVAL; -ENOMEM when the system has no
+ * hugepages reserved (vm.nr_hugepages) or free; -ENOTSUP for more than one
+ * hugepage whose adjacency cannot be shown; -ERANGE.
+ */
+DMAB_API DMAB_NODISCARD int dmab_alloc_contiguous(struct dmab_device *dev, size_t len, void **cpu,
+						  dmab_addr_t *dma);
+/** dmab_free_contiguous() - free it; the arguments as allocated. 0 or -EINVAL. */
+DMAB_API int dmab_free_contiguous(struct dmab_device *dev, size_t len, void *cpu, dmab_addr_t dma);
+
+struct dmab_pool;
+
+/**
+ * dmab_pool_create() - a pool of fixed-size blocks for descriptors (the
+ * kernel's dma_pool).
+ * @name:     for messages; NULL gives "pool".
+ * @size:     bytes per block, 1 to 2 MiB.
+ * @align:    a block's bus address is a multiple of this power of two (at
+ *            most the page size); 0 means 8.
+ * @boundary: 0, or a power of two >= @size (and >= @align): no block
+ *            crosses a multiple of it in bus addresses.
+ * The pool's memory is coherent for a coherent device or one with an
+ * @uncached provider, else non-coherent (the driver syncs each block).
+ * Return: 0 and *@out; -EINVAL for any bad argument; -ENOMEM.
+ */
+DMAB_API DMAB_NODISCARD int dmab_pool_create(struct dmab_device *dev, const char *name, size_t size,
+					     size_t align, size_t boundary, struct dmab_pool **out);
+/** dmab_pool_alloc() - a zeroed block. Return: 0; -EINVAL; -ERANGE; -ENOMEM. */
+DMAB_API DMAB_NODISCARD int dmab_pool_alloc(struct dmab_pool *pool, void **cpu, dmab_addr_t *dma);
+/** dmab_pool_free() - give a block back. Return: 0; -EINVAL for anything
+ * that is not a live block of @pool at that bus address. */
+DMAB_API int dmab_pool_free(struct dmab_pool *pool, void *cpu, dmab_addr_t dma);
+/** dmab_pool_destroy() - free the pool. Return: 0; -EINVAL for NULL;
+ * -EBUSY while blocks are live (the pool is left intact). */
+DMAB_API DMAB_NODISCARD int dmab_pool_destroy(struct dmab_pool *pool);
 
 /** dmab_strerror() - words for a return code (negative errno or 0). */
 DMAB_API const char *dmab_strerror(int err);

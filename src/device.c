@@ -8,7 +8,9 @@
 
 #include "bounce/bounce.h"
 #include "internal.h"
+#include "mem/mem.h"
 #include "os/os.h"
+#include "os/topology.h"
 
 /* The smallest config size there is: the fields up to and including @sim. */
 #define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
@@ -54,6 +56,33 @@ static int check_config(const struct dmab_device_config *cfg)
 }
 
 /*
+ * A device with a PCI address and no node of its own takes the node sysfs
+ * gives it (which may be -1: none).
+ */
+static int resolve_node(struct dmab_device_config *cfg)
+{
+	int node, err;
+
+	if (!cfg->pci_address || cfg->numa_node != -1)
+		return 0;
+	err = dmab__topo_pci_node(NULL, cfg->pci_address, &node);
+	if (err == -EINVAL)
+		return dmab__fail(err, "device_create: PCI address \"%s\" is not dddd:bb:dd.f",
+				  cfg->pci_address);
+	if (err)
+		return dmab__fail(err, "device_create: no PCI device %s in sysfs (%s)",
+				  cfg->pci_address,
+				  err == -ENODEV ? "no numa_node file" : "bad file");
+	if (node >= 0 && !dmab__os_numa_node_valid(node))
+		return dmab__fail(-ENODEV,
+				  "device_create: PCI device %s is on node %d, which is "
+				  "not online",
+				  cfg->pci_address, node);
+	cfg->numa_node = node;
+	return 0;
+}
+
+/*
  * Each module of a device is made by its own init and unmade by its fini,
  * in this order, and a failure unmakes what was made, in reverse: counters,
  * the cache backend, the spares, bouncing. A new module (a translator, an
@@ -70,6 +99,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = read_config(user, &cfg);
 	if (!err)
 		err = check_config(&cfg);
+	if (!err)
+		err = resolve_node(&cfg);
 	if (err)
 		return err;
 
@@ -99,6 +130,9 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 		goto fail_arch;
 	dmab__spare_init(&dev->spill_spare);
 	dmab__spare_init(&dev->facts_spare);
+	err = dmab__memdev_init(dev, &cfg);
+	if (err)
+		goto fail_mem;
 	err = dmab__xlate_init(dev, cfg.xlate);
 	if (err)
 		goto fail_xlate;
@@ -111,6 +145,8 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 fail_bounce:
 	dmab__xlate_fini(dev);
 fail_xlate:
+	dmab__memdev_fini(dev);
+fail_mem:
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
 	dmab__arch_release(&dev->arch);
@@ -130,8 +166,13 @@ int dmab_device_destroy(struct dmab_device *dev)
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
+	int err = dmab__memdev_busy(dev);
+
+	if (err)
+		return err;
 	dmab__bounce_fini(dev);
 	dmab__xlate_fini(dev);
+	dmab__memdev_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);
 	dmab__arch_release(&dev->arch);
@@ -172,6 +213,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_bytes_to_device = v[DMAB__CTR_BYTES_TO_DEV];
 	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];
 	dmab__bounce_stats(dev, out);
+	dmab__memdev_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;
 	return 0;

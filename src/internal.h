@@ -19,6 +19,7 @@
 
 struct dmab__bounce_pools;
 struct dmab__regions;
+struct dmab__mem_dev;
 
 /* The batch's "no open run", beside enum dmab__op (arch/arch.h). */
 #define DMAB__NOP (-1)
@@ -43,6 +44,7 @@ struct dmab_device {
 	struct dmab__bounce_pools *bounce_pools;
 	struct dmab__spare spill_spare; /* a long list's deferred copies (batch.c) */
 	struct dmab__spare facts_spare; /* a long list's entry facts (entry.h) */
+	struct dmab__mem_dev *mem;	/* placement counts, allocations (src/mem/) */
 	struct dmab__counters c;	/* last: 128-byte aligned, see counters.h */
 };
 

@@ -116,7 +116,9 @@ int dmab__mem_alloc(struct dmab__mem *m, size_t len, int node, uintptr_t below)
 
 void dmab__mem_free(struct dmab__mem *m)
 {
-	if (m->base)
+	if (m->base) {
+		dmab__os_numa_forget(m->base, m->len);
 		dmab__os_unmap(m->base, m->len);
+	}
 	m->base = NULL;
 }

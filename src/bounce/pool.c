@@ -11,6 +11,7 @@
 
 #include "../rules.h"
 #include "../../arch/arch.h"
+#include "../mem/mem.h"
 #include "pool.h"
 
 #define PLACE_TRIES 16 /* memory a translator may refuse before a pool gives up */
@@ -55,7 +56,7 @@ static void drop_memory(struct dmab_device *dev, struct dmab__mem *m)
 static int try_memory(struct dmab_device *dev, struct dmab__mem *m, size_t bytes, uintptr_t below,
 		      dmab_addr_t *bus)
 {
-	int err = dmab__mem_alloc(m, bytes, dev->numa_node, below);
+	int err = dmab__mem_place(dev, m, bytes, below);
 
 	if (err) {
 		if (below)

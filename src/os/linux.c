@@ -2,8 +2,6 @@
 /* The platform seam on Linux; see os.h for what each primitive promises. */
 #include <errno.h>
 #include <fcntl.h>
-#include <numa.h>
-#include <numaif.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -106,43 +104,5 @@ int dmab__os_populate(void *base, size_t len)
 	return madvise(base, len, MADV_POPULATE_WRITE) == 0 ? 0 : -1;
 }
 
-bool dmab__os_numa_available(void)
-{
-	return numa_available() >= 0;
-}
-
-bool dmab__os_numa_node_valid(int node)
-{
-	if (node < 0)
-		return false;
-	if (!dmab__os_numa_available())
-		return node == 0;
-	/* numa_all_nodes_ptr is made by libnuma's constructor: no allocation. */
-	return node <= numa_max_node() && numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)node);
-}
-
-/* Nodes a mask on the stack can name: the kernel's largest NODES_SHIFT. */
-#define MASK_NODES 1024
-
-void dmab__os_numa_prefer(void *base, size_t len, int node)
-{
-	unsigned long mask[MASK_NODES / (8 * sizeof(unsigned long))] = {0};
-	const unsigned bits = 8 * sizeof(unsigned long);
-
-	if (node < 0 || node >= MASK_NODES || !dmab__os_numa_node_valid(node))
-		return;
-	mask[(unsigned)node / bits] = 1UL << ((unsigned)node % bits);
-	/* The kernel reads maxnode - 1 bits. A refusal leaves the default
-	 * policy, which still gives memory. */
-	(void)mbind(base, len, MPOL_PREFERRED, mask, MASK_NODES + 1, 0);
-}
-
-int dmab__os_numa_node_of(void *addr)
-{
-	int node = -1;
-
-	if (!dmab__os_numa_available() ||
-	    get_mempolicy(&node, NULL, 0, addr, MPOL_F_NODE | MPOL_F_ADDR) != 0)
-		return -1;
-	return node;
-}
+/* The NUMA primitives are topology.c's: they go through its table, which a
+ * test may replace with a fake machine. */

@@ -120,4 +120,10 @@ void dmab__os_numa_prefer(void *base, size_t len, int node);
  */
 int dmab__os_numa_node_of(void *addr);
 
+/*
+ * [@base, @base + @len) is about to be unmapped: a fake topology (a test's,
+ * topology.h) gives its pages back to their node. Nothing for the real one.
+ */
+void dmab__os_numa_forget(void *base, size_t len);
+
 #endif /* DMAB_OS_H */

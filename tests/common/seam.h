@@ -41,4 +41,35 @@ int seam_owned_unregister(struct dmab_device *dev, void *base, size_t len);
  * a device that cannot bounce. */
 unsigned seam_bounce_areas(const struct dmab_device *dev);
 
+/*
+ * A fake NUMA machine in place of the real topology: @nodes nodes (at most
+ * SEAM_TOPO_NODES), of which those with @online set exist, @cpus CPUs each
+ * (numbered node by node), @mem_free bytes free each (-1: will not say).
+ * The calling thread runs on CPU @current_cpu. Memory preferred on a node
+ * with room lands there, else (the default policy) on the current CPU's node
+ * or the lowest node with room; freeing gives it back. With @lie_node >= 0
+ * every page is reported on that node (a placement that went wrong). @numa
+ * false is a system without NUMA (numa_available() < 0): only node 0. PCI
+ * devices are looked up under @sysfs_root (NULL: /sys).
+ */
+#define SEAM_TOPO_NODES 8
+struct seam_topo {
+	bool numa;
+	int nodes;
+	bool online[SEAM_TOPO_NODES];
+	unsigned cpus[SEAM_TOPO_NODES];
+	long long mem_free[SEAM_TOPO_NODES];
+	int current_cpu;
+	int lie_node;
+	const char *sysfs_root;
+};
+/* Install a copy of @t (NULL: the real topology again). */
+void seam_topo_install(const struct seam_topo *t);
+/* The fake's free bytes on @node now. */
+long long seam_topo_free(int node);
+/* Set the fake's free bytes on @node (memory used by others, say). */
+void seam_topo_set_free(int node, long long bytes);
+/* Move the calling thread (as the fake sees it) to @cpu. */
+void seam_topo_set_cpu(int cpu);
+
 #endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A device's own area (the kernel's per-device CMA area, first in
+ * dma_alloc_contiguous's order): memory reserved on the device's node when
+ * the device is made, while the node still has it, and handed out page by
+ * page (first fit) before the node or the default policy is asked.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "../internal.h"
+#include "../os/os.h"
+#include "mem.h"
+
+int dmab__area_init(struct dmab_device *dev, size_t size)
+{
+	struct dmab__dev_area *a = &dev->mem->area;
+	uintptr_t below = 0;
+
+	if (!size)
+		return 0;
+	if (size > DMAB_ALLOC_MAX)
+		return dmab__fail(-EINVAL, "device_create: numa_area_size %zu is more than %zu",
+				  size, DMAB_ALLOC_MAX);
+	size = (size + DMAB__MEM_ALIGN - 1) & ~(DMAB__MEM_ALIGN - 1);
+	if (dev->xlate == &dmab__xlate_identity && dev->mask < UINTPTR_MAX)
+		below = (uintptr_t)dev->mask;
+	int err = dmab__mem_place(dev, &a->mem, size, below);
+
+	if (err)
+		return err;
+	a->pages = size / a->mem.page;
+	a->used = calloc((a->pages + 63) / 64, sizeof(*a->used));
+	if (!a->used) {
+		dmab__mem_free(&a->mem);
+		return dmab__fail(-ENOMEM, "device_create: out of memory");
+	}
+	return 0;
+}
+
+void dmab__area_fini(struct dmab_device *dev)
+{
+	struct dmab__dev_area *a = &dev->mem->area;
+
+	if (!a->used)
+		return;
+	dmab__mem_free(&a->mem);
+	free(a->used);
+	a->used = NULL;
+}
+
+static bool used(const struct dmab__dev_area *a, size_t i)
+{
+	return a->used[i / 64] & (UINT64_C(1) << (i % 64));
+}
+
+static void mark(struct dmab__dev_area *a, size_t first, size_t n, bool on)
+{
+	for (size_t i = first; i < first + n; i++) {
+		if (on)
+			a->used[i / 64] |= UINT64_C(1) << (i % 64);
+		else
+			a->used[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	}
+}
+
+void *dmab__area_take(struct dmab_device *dev, size_t bytes)
+{
+	struct dmab__dev_area *a = &dev->mem->area;
+	void *p = NULL;
+
+	if (!a->used || bytes % a->mem.page)
+		return NULL;
+	size_t n = bytes / a->mem.page, run = 0;
+
+	pthread_mutex_lock(&dev->mem->lock);
+	for (size_t i = 0; i < a->pages && !p; i++) {
+		run = used(a, i) ? 0 : run + 1;
+		if (run == n) {
+			mark(a, i + 1 - n, n, true);
+			p = (char *)a->mem.base + (i + 1 - n) * a->mem.page;
+		}
+	}
+	pthread_mutex_unlock(&dev->mem->lock);
+	return p;
+}
+
+void dmab__area_give(struct dmab_device *dev, void *p, size_t bytes)
+{
+	struct dmab__dev_area *a = &dev->mem->area;
+	size_t first = (size_t)((char *)p - (char *)a->mem.base) / a->mem.page;
+
+	pthread_mutex_lock(&dev->mem->lock);
+	mark(a, first, bytes / a->mem.page, false);
+	pthread_mutex_unlock(&dev->mem->lock);
+}
