@@ -6,6 +6,7 @@
  * and the locking, areas.c's.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,13 +70,18 @@ static int try_memory(struct dmab_device *dev, struct dmab__mem *m, size_t bytes
 	}
 	err = dmab__xlate_own(dev, m->base, bytes);
 	if (err) {
+		char why[200]; /* the translator's own words */
+
+		snprintf(why, sizeof(why), "%s", dmab_last_error());
 		dmab__mem_free(m);
-		return dmab__fail(err, "%s: the %s translator refused the bounce pool's memory%s",
+		return dmab__fail(err,
+				  "%s: the %s translator refused the bounce pool's memory%s (%s)",
 				  dev->name, dev->xlate->name,
 				  m->page < DMAB__MEM_ALIGN && err == -EOPNOTSUPP
 				      ? ": it is not on hugepages (echo N > "
 					"/proc/sys/vm/nr_hugepages)"
-				      : "");
+				      : "",
+				  why);
 	}
 	err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, m->base, bytes, bus);
 	if (!err && (!dmab__dma_capable(dev->mask, *bus, bytes) || *bus % DMAB_POOL_SLOT_SIZE)) {
