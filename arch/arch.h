@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct dmab_arch;
 
@@ -81,6 +82,18 @@ struct dmab_arch_ops {
 	 * negative errno (with dmab__fail()).
 	 */
 	int (*owned)(const struct dmab_arch *a, enum dmab__owned what, void *base, size_t len);
+	/*
+	 * Optional: what this instance issues for each operation and to
+	 * complete, and any CPU errata it works around, for
+	 * dmab_device_backend_desc(); static storage. NULL: the name.
+	 */
+	const char *(*describe)(const struct dmab_arch *a);
+	/*
+	 * Optional: the device's DMA goes through an IOMMU table whose root is
+	 * at walker address @root (0: no longer). The simulator's device then
+	 * walks it. Returns 0 or a negative errno (with dmab__fail()).
+	 */
+	int (*iommu)(struct dmab_arch *a, uint64_t root);
 };
 
 /*
@@ -100,6 +113,23 @@ extern const struct dmab_arch_ops *const dmab__arch_list[];
 int dmab__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The backend instance of @dev, or NULL for a NULL @dev. */
 const struct dmab_arch *dmab__device_arch(const struct dmab_device *dev);
+
+/*
+ * For probes (src/os/probe.c). dmab__arch_child() runs @fn(@buf) in a
+ * short-lived child process with the fault signals blocked, and copies the
+ * child's @buf (len < 256) back: 0 if @fn returned, -ENODEV if it trapped
+ * (@why names the signal: "SIGILL", ...) or the child could not run. The
+ * caller's signal dispositions are never touched. @fn may only do what is
+ * safe after fork() in a threaded process (no locks, no malloc).
+ */
+int dmab__arch_child(void (*fn)(void *buf), void *buf, size_t len, char *why, size_t whylen);
+/* Up to @len - 1 bytes of the file at @path, NUL-terminated: the count, or
+ * a negative errno. */
+ssize_t dmab__arch_read_file(const char *path, char *buf, size_t len);
+/* Call @each for every name in @dir that starts with @prefix, until one
+ * returns non-zero (returned); a negative errno if @dir cannot be read. */
+int dmab__arch_each_name(const char *dir, const char *prefix,
+			 int (*each)(const char *name, void *ctx), void *ctx);
 
 /* The optional hooks, for callers that need not know which are there. */
 static inline void dmab__arch_copied(struct dmab_arch *a, void *dst, const void *src, size_t len)

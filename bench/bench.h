@@ -45,10 +45,19 @@ enum bench_state {
 	STATE_RESIDENT,	    /* written back, then read: lines cached, unmodified */
 };
 
+/* -m 1's list layout: each entry on pages of its own, apart from the others
+ * (the kernel tool's, which allocates a page per entry), or end to end. */
+enum bench_layout {
+	LAYOUT_DEFAULT = -1, /* pages for a plain run, packed for the experiments */
+	LAYOUT_PAGES = 0,
+	LAYOUT_PACKED = 1,
+};
+
 struct bench_opts {
 	/* the kernel tool's flags */
 	int threads, seconds, node, bits, dir, xdelay_ns, granule;
 	enum bench_mode mode;
+	enum bench_layout layout; /* resolved by bench_parse(): never LAYOUT_DEFAULT */
 	/* ours */
 	size_t entry_size;
 	enum bench_state state;
@@ -58,8 +67,10 @@ struct bench_opts {
 	int cpu;	   /* first CPU to pin to; -1: the first one allowed */
 	size_t max_samples;
 	int point_ms; /* sweep: time budget per point */
-	const char *json, *out_dir;
+	const char *json, *out_dir, *goals_file;
 	bool seed, sweep, goals, quiet, no_drain;
+	bool iommu;	 /* --iommu (iommu.c) */
+	bool debug_cost; /* --debug-cost (debugcost.c) */
 };
 
 /* One measurement's shape and length. */
@@ -77,6 +88,7 @@ struct bench_case {
 	int threads;
 	size_t max_samples;
 	bool drain;	   /* raw_drain() before the clock stops (raw.h) */
+	size_t stride;	   /* sg: bytes from one entry's start to the next; 0: entry_size */
 	const char *label; /* for progress on stderr; NULL: silent */
 };
 
@@ -86,6 +98,7 @@ struct summary {
 	double median;	 /* middle sample, or mean of the middle two */
 	double tmean;	 /* mean of the samples from p1 to p99: robust, yet finer
 			  * than the clock's step, which a median is not */
+	uint64_t p10;	 /* nearest rank: ceil(0.1 n)-th smallest */
 	uint64_t p90;	 /* nearest rank: ceil(0.9 n)-th smallest */
 	uint64_t min, max;
 };
@@ -102,6 +115,24 @@ struct case_result {
 	uint64_t raw_barriers[OP_COUNT]; /* per call */
 	bool mismatch;			 /* the library and the raw loop differ */
 };
+
+/* An sg entry's stride, and the bytes a thread's buffer spans. */
+static inline size_t bench_stride(const struct bench_case *c)
+{
+	return c->stride ? c->stride : c->entry_size;
+}
+
+static inline size_t bench_span(const struct bench_case *c)
+{
+	return (size_t)c->entries * bench_stride(c);
+}
+
+/* The stride of the pages layout: the entry's pages and one page of gap. */
+size_t bench_pages_stride(size_t entry_size);
+/* The lowest address a process may map (vm.mmap_min_addr, at least a page),
+ * and the room bench_buf_alloc() takes for @size bytes. */
+uint64_t bench_low_base(void);
+uint64_t bench_place_size(size_t size);
 
 /* Process-wide: the devices, the raw loop's instructions, the placement. */
 struct bench_env {
@@ -184,6 +215,8 @@ int bench_run_case(struct bench_env *env, const struct bench_case *c, struct cas
 
 /* report.c */
 void report_header(const struct bench_env *env);
+void bench_cpu_model(char *buf, size_t len); /* /proc/cpuinfo's model name */
+void report_robust(const struct bench_case *c, const struct case_result *r);
 void report_kernel(const struct bench_opts *o, const struct bench_case *c,
 		   const struct case_result *r);
 void report_extended(const struct bench_env *env, const struct bench_case *c,
@@ -209,5 +242,8 @@ bool seed_print(const struct bench_env *env, const struct bench_case cases[3],
 int bench_seed(struct bench_env *env, const struct bench_opts *o);
 int bench_sweep(struct bench_env *env, const struct bench_opts *o);
 int bench_goals(struct bench_env *env, const struct bench_opts *o);
+/* iommu.c */
+int bench_iommu(struct bench_env *env, const struct bench_opts *o);
+int bench_debug_cost(struct bench_env *env, const struct bench_opts *o); /* debugcost.c */
 
 #endif /* DMAB_BENCH_H */

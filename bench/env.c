@@ -170,21 +170,87 @@ int bench_pin(int cpu)
 	return 0;
 }
 
+size_t bench_pages_stride(size_t entry_size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((entry_size + page - 1) & ~(page - 1)) + page;
+}
+
+uint64_t bench_low_base(void)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), min = 65536;
+	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
+
+	if (f) {
+		unsigned long long v;
+
+		if (fscanf(f, "%llu", &v) == 1)
+			min = v;
+		fclose(f);
+	}
+	if (min < page)
+		min = page;
+	return (min + page - 1) & ~(page - 1);
+}
+
+#define PLACE_ALIGN (UINT64_C(64) << 10)
+
+uint64_t bench_place_size(size_t size)
+{
+	return ((uint64_t)size + PLACE_ALIGN - 1) & ~(PLACE_ALIGN - 1);
+}
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/*
+ * Below the mask: the first free place from the lowest mappable address up,
+ * in steps of the buffer's size. MAP_FIXED_NOREPLACE never takes over a
+ * mapping; a kernel that does not know it treats the address as a hint,
+ * and the result is checked either way.
+ */
+static void *place_low(const struct bench_env *env, size_t size)
+{
+	uint64_t step = bench_place_size(size);
+
+	for (uint64_t a = bench_low_base(); a + size - 1 <= env->max_addr; a += step) {
+		void *p = mmap((void *)(uintptr_t)a, size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED)
+			continue;
+		if ((uint64_t)(uintptr_t)p == a)
+			return p;
+		munmap(p, size); /* taken as a hint, and not kept: try the next place */
+	}
+	return MAP_FAILED;
+}
+
 /*
  * Page-aligned memory the device can reach. With a DMA mask narrower than
- * user-space addresses the buffer is asked for low in the address space;
- * if the kernel puts it elsewhere, that is an error, not a silent bounce.
+ * user-space addresses the buffer is placed low in the address space (the
+ * lowest free place); if none is free under the mask, that is an error, not
+ * a silent bounce.
  */
 void *bench_buf_alloc(const struct bench_env *env, size_t size)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	void *hint = NULL;
+	void *p;
 
 	size = (size + page - 1) & ~(page - 1);
 	if (env->max_addr < (UINT64_C(1) << 47))
-		hint = (void *)(uintptr_t)(UINT64_C(1) << 20);
-	void *p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
+		p = place_low(env, size);
+	else
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED && env->max_addr < (UINT64_C(1) << 47)) {
+		fprintf(stderr,
+			"dmab-bench: no free place for %zu bytes under the %d-bit DMA mask; use a "
+			"wider -b\n",
+			size, env->bits);
+		return NULL;
+	}
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "dmab-bench: cannot map %zu bytes: %s\n", size, strerror(errno));
 		return NULL;

@@ -24,11 +24,14 @@ static int run(struct bench_env *env, const struct bench_opts *o)
 	    .max_samples = o->max_samples,
 	    .drain = !o->no_drain,
 	    .label = "measuring",
+	    .stride = o->mode == MODE_SG && o->layout == LAYOUT_PAGES
+			  ? bench_pages_stride(o->entry_size)
+			  : 0,
 	};
 	struct case_result r;
 	int err;
 
-	if ((size_t)o->granule * o->entry_size > ((size_t)1 << 34)) {
+	if (bench_span(&c) > ((size_t)1 << 34)) {
 		fprintf(stderr, "dmab-bench: %d x %zu bytes is more than 16 GiB per thread\n",
 			o->granule, o->entry_size);
 		return 2;
@@ -39,6 +42,7 @@ static int run(struct bench_env *env, const struct bench_opts *o)
 	err = bench_run_case(env, &c, &r);
 	if (err)
 		return 1;
+	report_robust(&c, &r);
 	report_kernel(o, &c, &r);
 	report_extended(env, &c, &r);
 	if (o->json && report_json(o->json, env, o, "run", &c, &r, 1))
@@ -60,8 +64,12 @@ int main(int argc, char **argv)
 		ret = bench_seed(&env, &o);
 	else if (o.sweep)
 		ret = bench_sweep(&env, &o);
+	else if (o.iommu)
+		ret = bench_iommu(&env, &o);
 	else if (o.goals)
 		ret = bench_goals(&env, &o);
+	else if (o.debug_cost)
+		ret = bench_debug_cost(&env, &o);
 	else
 		ret = run(&env, &o);
 	bench_env_fini(&env);

@@ -161,7 +161,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	const struct bench_case *c = w->c;
-	size_t len = (size_t)c->entries * c->entry_size;
+	size_t len = bench_span(c);
 	struct work wk = {0};
 	void *buf = NULL;
 	int err = bench_pin(w->cpu);

@@ -52,13 +52,16 @@ static void usage(FILE *f)
 	    "  -t N   threads, 1-%d, each pinned to its own CPU (default 1)\n"
 	    "  -s N   seconds to measure, 1-%d (default 20)\n"
 	    "  -n N   NUMA node for memory, devices and CPUs; -1 none (default -1)\n"
-	    "  -b N   DMA mask bits, 20-64 (default 64; the kernel's is 32, but here the\n"
-	    "         device sees user-space addresses: below 64 the buffer is placed low)\n"
+	    "  -b N   DMA mask bits, 20-64 (default 32, as the kernel; --seed-experiment,\n"
+	    "         --sweep and --goals: 64). The device sees user-space addresses: below\n"
+	    "         64 the buffers are placed low; a run whose buffers cannot all fit under\n"
+	    "         the mask is refused here\n"
 	    "  -d N   direction: 0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE (default 0)\n"
 	    "  -x N   transfer delay between map and unmap, ns, 0-%d (default 0)\n"
 	    "  -g N   granule: entries per list (sg) or entries per buffer (single), 1-%d\n"
 	    "         (default 1; the kernel stops at 1024)\n"
 	    "  -m N   mode: 0 single (map_single), 1 sg (map_sg) (default 0)\n"
+	    "         -m 1 lays each entry on pages of its own, as the kernel (see --sg-layout)\n"
 	    "\n"
 	    "More:\n"
 	    "  -e, --entry-size SIZE  bytes per entry, suffix K or M (default: the page size)\n"
@@ -67,6 +70,12 @@ static void usage(FILE *f)
 	    "  -i, --iterations N     measure N iterations instead of -s seconds\n"
 	    "  -w, --warmup N         unmeasured iterations first (default 10; --sweep: 2)\n"
 	    "  -p, --cpu N            pin the first thread to CPU N (default: first allowed)\n"
+	    "      --sg-layout L      -m 1's entries: pages (each on its own pages, a page\n"
+	    "                         apart, as the kernel's; the default) or packed (end\n"
+	    "                         to end: the library merges neighbours' shared lines);\n"
+	    "                         the experiments always use packed\n"
+	    "      --goals-file FILE  --goals: the thresholds (default: bench/goals.conf of\n"
+	    "                         the source tree)\n"
 	    "      --max-samples N    stop a timed run at N iterations per thread (default "
 	    "%d)\n"
 	    "      --json FILE        also write the results as JSON (schema: bench/README.md)\n"
@@ -75,6 +84,9 @@ static void usage(FILE *f)
 	    "      --out DIR          where --sweep writes (default bench/out)\n"
 	    "      --point-ms MS      --sweep: time to spend per point (default 300)\n"
 	    "      --goals            measure the project's goals and say which are met\n"
+	    "      --iommu            2560 x 4 KiB through the emulated IOMMU: per-PTE vs\n"
+	    "                         deferred PTE cleaning, 64- and 256-byte lines [--json]\n"
+	    "      --debug-cost       the DMA-API checker's cost: off vs on, interleaved [--json]\n"
 	    "      --no-drain         stop the clock right after each call, without waiting\n"
 	    "                         for its maintenance to finish (see bench/README.md)\n"
 	    "  -q, --quiet            no progress on stderr\n"
@@ -139,7 +151,50 @@ static int size_arg(const char *arg, size_t *out)
 	return 0;
 }
 
-enum { O_MAX_SAMPLES = 256, O_JSON, O_SEED, O_SWEEP, O_OUT, O_POINT_MS, O_GOALS, O_NO_DRAIN };
+enum {
+	O_MAX_SAMPLES = 256,
+	O_JSON,
+	O_SEED,
+	O_SWEEP,
+	O_OUT,
+	O_POINT_MS,
+	O_GOALS,
+	O_NO_DRAIN,
+	O_LAYOUT,
+	O_GOALS_FILE,
+	O_IOMMU,
+	O_DEBUG_COST,
+};
+
+/*
+ * Refuse at parse time a plain run whose buffers cannot all lie under the
+ * DMA mask: each thread's span, rounded as bench_buf_alloc() places it,
+ * from the lowest address the kernel lets a process map.
+ */
+static int check_fits(const struct bench_opts *o)
+{
+	if (o->bits >= 47)
+		return 0;
+	struct bench_case c = {.entries = o->granule,
+			       .entry_size = o->entry_size,
+			       .stride = o->mode == MODE_SG && o->layout == LAYOUT_PAGES
+					     ? bench_pages_stride(o->entry_size)
+					     : 0};
+	uint64_t each = bench_place_size(bench_span(&c));
+	uint64_t need = bench_low_base() + each * (uint64_t)o->threads;
+
+	if (need - 1 > (UINT64_C(1) << o->bits) - 1) {
+		fprintf(stderr,
+			"dmab-bench: -b %d: the device reaches %llu KiB, but %d thread(s) x %llu "
+			"KiB of buffer from the lowest mappable address (%llu KiB) need %llu KiB; "
+			"use a wider -b, fewer entries (-g) or threads (-t)\n",
+			o->bits, (unsigned long long)(UINT64_C(1) << o->bits) >> 10, o->threads,
+			(unsigned long long)each >> 10, (unsigned long long)bench_low_base() >> 10,
+			(unsigned long long)need >> 10);
+		return try_help();
+	}
+	return 0;
+}
 
 /* The flags an experiment decides itself: giving one there is an error. */
 static int check_fixed(const struct bench_opts *o, const char *given)
@@ -172,6 +227,10 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	    {"point-ms", required_argument, NULL, O_POINT_MS},
 	    {"goals", no_argument, NULL, O_GOALS},
 	    {"no-drain", no_argument, NULL, O_NO_DRAIN},
+	    {"sg-layout", required_argument, NULL, O_LAYOUT},
+	    {"goals-file", required_argument, NULL, O_GOALS_FILE},
+	    {"iommu", no_argument, NULL, O_IOMMU},
+	    {"debug-cost", no_argument, NULL, O_DEBUG_COST},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -184,7 +243,8 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	    .threads = 1,
 	    .seconds = 20,
 	    .node = -1,
-	    .bits = 64,
+	    .bits = 0, /* resolved below */
+	    .layout = LAYOUT_DEFAULT,
 	    .dir = DMAB_BIDIRECTIONAL,
 	    .granule = 1,
 	    .mode = MODE_SINGLE,
@@ -285,6 +345,22 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		case O_NO_DRAIN:
 			o->no_drain = true;
 			break;
+		case O_LAYOUT:
+			if (!strcmp(optarg, "pages"))
+				o->layout = LAYOUT_PAGES;
+			else if (!strcmp(optarg, "packed"))
+				o->layout = LAYOUT_PACKED;
+			else
+				return bad("invalid --sg-layout '%s': pages or packed", optarg);
+			break;
+		case O_GOALS_FILE:
+			o->goals_file = optarg;
+			break;
+		case O_IOMMU:
+			o->iommu = true;
+		case O_DEBUG_COST:
+			o->debug_cost = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -301,8 +377,10 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->seed + o->sweep + o->goals > 1)
-		return bad("%s", "--seed-experiment, --sweep and --goals are separate runs");
+	if (o->seed + o->sweep + o->goals + o->iommu + o->debug_cost > 1)
+		return bad("%s",
+			   "--seed-experiment, --sweep, --goals, --iommu and --debug-cost are "
+			   "separate runs");
 	if (given['s'] && given['i'])
 		return bad("%s", "-s and -i both say how long to run: give one");
 	if ((o->seed || o->sweep || o->goals) && check_fixed(o, given))
@@ -311,5 +389,17 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		return bad("%s", "--sweep writes CSV (see --out); --json is for the other runs");
 	if (o->goals && o->json)
 		return bad("%s", "--json is for a plain run or --seed-experiment, not --goals");
-	return 0;
+	bool experiment = o->seed || o->sweep || o->goals || o->iommu;
+
+	if (o->layout != LAYOUT_DEFAULT && (experiment || o->mode != MODE_SG))
+		return bad("%s", "--sg-layout is for a plain -m 1 run");
+	if (o->goals_file && !o->goals)
+		return bad("%s", "--goals-file is for --goals");
+	if (o->layout == LAYOUT_DEFAULT)
+		o->layout = experiment ? LAYOUT_PACKED : LAYOUT_PAGES;
+	if (!given['b'])
+		o->bits = experiment ? 64 : 32;
+	else if (experiment && o->bits < 32)
+		return bad("%s", "the experiments' buffers (up to 640 MiB) need -b 32 or more");
+	return experiment ? 0 : check_fits(o);
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Output: the kernel tool's three lines, our nanosecond table, and JSON.
- * The kernel lines carry the library batched (the library as it is meant
- * to be used), in microseconds with one decimal as the kernel prints them;
- * our figures come from the same samples, unrounded.
+ * Output: the robust figures first (medians with p10 and p90), then the
+ * kernel tool's three lines, our nanosecond table, and JSON. The kernel
+ * lines carry the library batched (the library as it is meant to be used),
+ * as means in microseconds with one decimal as the kernel prints them: one
+ * preemption moves a mean, so they are kept for compatibility, not to be
+ * read first. Our figures come from the same samples, unrounded.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,7 +16,7 @@
 
 #include "bench.h"
 
-static void cpu_model(char *buf, size_t len)
+void bench_cpu_model(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	char line[512];
@@ -39,7 +41,7 @@ void report_header(const struct bench_env *env)
 {
 	char model[128];
 
-	cpu_model(model, sizeof(model));
+	bench_cpu_model(model, sizeof(model));
 	printf("libdmabatch %s, backend %s: clean %s, invalidate %s, barrier %s, %zu-byte lines\n",
 	       dmab_version(), env->raw.arch, env->raw.clean_insn, env->raw.inval_insn,
 	       env->raw.barrier, env->raw.line);
@@ -47,6 +49,19 @@ void report_header(const struct bench_env *env)
 	       sysconf(_SC_NPROCESSORS_ONLN), env->cpus[0]);
 	printf("clock: CLOCK_MONOTONIC, a read costs ~%llu ns, smallest step %llu ns\n",
 	       (unsigned long long)env->clock_cost_ns, (unsigned long long)env->clock_step_ns);
+}
+
+void report_robust(const struct bench_case *c, const struct case_result *r)
+{
+	for (int op = 0; op < OP_COUNT; op++) {
+		const struct summary *s = &r->s[VAR_BATCHED][op];
+
+		printf(
+		    "median %s latency(ns):%.0f p10:%llu p90:%llu (library batched, %zu samples)\n",
+		    op == OP_MAP ? "map" : "unmap", s->median, (unsigned long long)s->p10,
+		    (unsigned long long)s->p90, s->n);
+	}
+	(void)c;
 }
 
 void report_kernel(const struct bench_opts *o, const struct bench_case *c,
@@ -87,29 +102,35 @@ void report_extended(const struct bench_env *env, const struct bench_case *c,
 	report_header(env);
 	printf("case: %d x %s = %s, dir %s, cache %s before each map, %d thread(s)\n", c->entries,
 	       each, total, bench_dir_names[c->dir], bench_state_names[c->state], c->threads);
+	if (c->mode == MODE_SG)
+		printf("layout: %s; DMA mask %d bits\n",
+		       c->stride ? "pages (each entry on pages of its own, a page apart)"
+				 : "packed (entries end to end)",
+		       env->bits);
 	printf("run: %ld iterations per thread (+%ld warm-up, not measured) in %.1f s%s; variants "
 	       "interleaved round-robin\n",
 	       r->iterations, c->warmup, r->seconds,
 	       r->capped ? " (stopped early: --max-samples reached)" : "");
-	printf("the kernel-format lines above are the library batched\n\n");
-	printf("%-13s %-10s %9s %11s %10s %11s %11s %11s %11s  (ns)\n", "op", "variant", "samples",
-	       "mean", "sd", "median", "p90", "min", "max");
+	printf("the median and kernel-format lines above are the library batched\n\n");
+	printf("%-13s %-10s %9s %11s %11s %11s %11s %11s %10s %11s  (ns)\n", "op", "variant",
+	       "samples", "median", "p10", "p90", "min", "max", "mean", "sd");
 	for (int op = 0; op < OP_COUNT; op++) {
 		for (int v = 0; v < VAR_COUNT; v++) {
 			const struct summary *s = &r->s[v][op];
 
-			printf("%-13s %-10s %9zu %11.1f %10.1f %11.1f %11llu %11llu %11llu\n",
-			       bench_op_name(c->mode, op), bench_var_names[v], s->n, s->mean, s->sd,
-			       s->median, (unsigned long long)s->p90, (unsigned long long)s->min,
-			       (unsigned long long)s->max);
+			printf(
+			    "%-13s %-10s %9zu %11.1f %11llu %11llu %11llu %11llu %10.1f %11.1f\n",
+			    bench_op_name(c->mode, op), bench_var_names[v], s->n, s->median,
+			    (unsigned long long)s->p10, (unsigned long long)s->p90,
+			    (unsigned long long)s->min, (unsigned long long)s->max, s->mean, s->sd);
 		}
 	}
 	printf("\n");
 	for (int op = 0; op < OP_COUNT; op++) {
 		double b = r->s[VAR_BATCHED][op].median;
 
-		printf("%-13s batched vs per_entry %+7.2f %%   ", bench_op_name(c->mode, op),
-		       -reduction_pct(r, op));
+		printf("%-13s time saved by batching %+7.2f %% (positive = faster)   ",
+		       bench_op_name(c->mode, op), reduction_pct(r, op));
 		/* With nothing to issue the raw loop is an empty clock read: no floor. */
 		if (r->lines[op])
 			printf("batched/raw %.3f (%+.0f ns)\n", lib_over_raw(r, op),
@@ -149,10 +170,11 @@ static void json_str(FILE *f, const char *s)
 static void json_summary(FILE *f, const struct summary *s)
 {
 	fprintf(f,
-		"{\"samples\": %zu, \"median_ns\": %.1f, \"p90_ns\": %llu, \"mean_ns\": %.1f, "
+		"{\"samples\": %zu, \"median_ns\": %.1f, \"p10_ns\": %llu, \"p90_ns\": %llu, "
+		"\"mean_ns\": %.1f, "
 		"\"sd_ns\": %.1f, \"trimmed_mean_ns\": %.1f, \"min_ns\": %llu, \"max_ns\": %llu}",
-		s->n, s->median, (unsigned long long)s->p90, s->mean, s->sd, s->tmean,
-		(unsigned long long)s->min, (unsigned long long)s->max);
+		s->n, s->median, (unsigned long long)s->p10, (unsigned long long)s->p90, s->mean,
+		s->sd, s->tmean, (unsigned long long)s->min, (unsigned long long)s->max);
 }
 
 static void json_case_op(FILE *f, const struct bench_case *c, const struct case_result *r, int op)
@@ -194,7 +216,7 @@ int report_json(const char *path, const struct bench_env *env, const struct benc
 		fprintf(stderr, "dmab-bench: cannot write %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	cpu_model(model, sizeof(model));
+	bench_cpu_model(model, sizeof(model));
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
 	fprintf(f, "{\n  \"schema\": \"dmab-bench/1\",\n  \"kind\": \"%s\",\n", kind);
@@ -209,10 +231,12 @@ int report_json(const char *path, const struct bench_env *env, const struct benc
 		env->raw.arch, env->raw.line, env->raw.clean_insn, env->raw.inval_insn,
 		env->raw.barrier);
 	fprintf(f,
-		"  \"config\": {\"first_cpu\": %d, \"node\": %d, \"dma_bits\": %d, \"xdelay_ns\": "
-		"%d, \"drain\": %s, \"clock\": \"CLOCK_MONOTONIC\", \"clock_cost_ns\": %llu, "
+		"  \"config\": {\"first_cpu\": %d, \"node\": %d, \"dma_bits\": %d, \"sg_layout\": "
+		"\"%s\", \"xdelay_ns\": %d, \"drain\": %s, \"clock\": \"CLOCK_MONOTONIC\", "
+		"\"clock_cost_ns\": %llu, "
 		"\"clock_step_ns\": %llu, \"order\": \"round-robin, rotated each iteration\"},\n",
-		env->cpus[0], o->node, o->bits, o->xdelay_ns, o->no_drain ? "false" : "true",
+		env->cpus[0], o->node, o->bits, o->layout == LAYOUT_PAGES ? "pages" : "packed",
+		o->xdelay_ns, o->no_drain ? "false" : "true",
 		(unsigned long long)env->clock_cost_ns, (unsigned long long)env->clock_step_ns);
 	fprintf(f, "  \"results\": {");
 	for (int op = 0; op < OP_COUNT; op++) {

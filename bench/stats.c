@@ -72,12 +72,17 @@ void summarize(struct samples *s, struct summary *out)
 	size_t rank = (n * 9 + 9) / 10; /* ceil(0.9 n), 1-based */
 
 	out->p90 = s->v[rank - 1];
+	rank = (n + 9) / 10; /* ceil(0.1 n) */
+	out->p10 = s->v[rank - 1];
 	out->min = s->v[0];
 	out->max = s->v[n - 1];
 }
 
-/* Positive when batched takes less time than per-entry, as the seed's
- * "reduced by 64.61 %". */
+/*
+ * The one sign convention of every output (console, JSON, CSV, plot): the
+ * time batching saves, in % of the per-entry time, of medians. Positive
+ * when batched takes less time than per-entry.
+ */
 double reduction_pct(const struct case_result *r, enum bench_op op)
 {
 	double b = r->s[VAR_BATCHED][op].median, p = r->s[VAR_PER_ENTRY][op].median;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -65,7 +66,10 @@ static const char csv_header[] =
     "map_batched_p90_ns,map_per_entry_p90_ns,map_raw_p90_ns,map_reduction_pct,map_lib_over_raw,"
     "unmap_batched_median_ns,unmap_per_entry_median_ns,unmap_raw_median_ns,"
     "unmap_batched_p90_ns,unmap_per_entry_p90_ns,unmap_raw_p90_ns,unmap_reduction_pct,"
-    "unmap_lib_over_raw,map_lines_per_call,unmap_lines_per_call,check_ok\n";
+    "unmap_lib_over_raw,map_lines_per_call,unmap_lines_per_call,check_ok,"
+    "map_batched_p10_ns,map_per_entry_p10_ns,map_raw_p10_ns,"
+    "unmap_batched_p10_ns,unmap_per_entry_p10_ns,unmap_raw_p10_ns\n";
+#define CSV_P10 26 /* first p10 column; an op's three follow each other */
 
 static void csv_row(FILE *f, const struct bench_case *c, const struct case_result *r)
 {
@@ -81,29 +85,69 @@ static void csv_row(FILE *f, const struct bench_case *c, const struct case_resul
 		if (r->lines[op]) /* else empty: no floor when nothing is issued */
 			fprintf(f, "%.4f", lib_over_raw(r, op));
 	}
-	fprintf(f, ",%llu,%llu,%s\n", (unsigned long long)r->lines[OP_MAP],
+	fprintf(f, ",%llu,%llu,%s", (unsigned long long)r->lines[OP_MAP],
 		(unsigned long long)r->lines[OP_UNMAP], r->mismatch ? "false" : "true");
+	for (int op = 0; op < OP_COUNT; op++)
+		for (int v = 0; v < VAR_COUNT; v++)
+			fprintf(f, ",%llu", (unsigned long long)r->s[v][op].p10);
+	fprintf(f, "\n");
 	fflush(f);
 }
 
+/* The y range every panel of one kind shares, map and unmap alike. */
+struct range {
+	double lo, hi;
+};
+
+static void widen(struct range *r, double v)
+{
+	if (v < r->lo)
+		r->lo = v;
+	if (v > r->hi)
+		r->hi = v;
+}
+
+struct sweep_ranges {
+	struct range time, saved, ratio;
+};
+
 /*
  * The plot: top row map_sg, bottom row unmap_sg; left, time per list
- * against entries for 4 KiB entries, one line per variant; middle, the
- * batched reduction against per-entry for every entry size; right,
- * library batched over raw. Column numbers are those of csv_header.
+ * against entries for 4 KiB entries, one line per variant, the median with
+ * a p10-p90 bar; middle, the time saved by batching (positive = faster)
+ * for every entry size; right, library batched over raw. Each kind of
+ * panel has one y range for both rows. The title names the machine, the
+ * date and the run's parameters. Column numbers are those of csv_header.
  */
-static void write_script(FILE *f, const struct bench_env *env, const struct bench_case *c)
+static void write_script(FILE *f, const struct bench_env *env, const struct bench_opts *o,
+			 const struct bench_case *c, const struct sweep_ranges *yr)
 {
+	char model[128], date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	bench_cpu_model(model, sizeof(model));
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
 	fprintf(f, "# SPDX-License-Identifier: MIT\n# Written by dmab-bench --sweep; run: gnuplot "
 		   "sweep.gp (in this directory)\n");
 	fprintf(f, "set terminal pngcairo noenhanced size 1800,1000 font 'sans,10'\n"
 		   "set output 'sweep.png'\n");
 	fprintf(f, "set datafile separator ','\nset datafile columnheaders\n");
 	fprintf(f,
-		"set multiplot layout 2,3 title 'libdmabatch %s, backend %s (%s / %s / %s), "
-		"dir %s, cache %s before each map; medians' font 'sans,12'\n",
+		"set multiplot layout 2,3 title \"libdmabatch %s, backend %s (%s / %s / %s), "
+		"dir %s, cache %s before each map; medians, bars p10-p90\\n%s, %ld CPUs online, "
+		"%zu-byte lines; %s; per point: ",
 		dmab_version(), env->raw.arch, env->raw.clean_insn, env->raw.inval_insn,
-		env->raw.barrier, bench_dir_names[c->dir], bench_state_names[c->state]);
+		env->raw.barrier, bench_dir_names[c->dir], bench_state_names[c->state], model,
+		sysconf(_SC_NPROCESSORS_ONLN), env->raw.line, date);
+	if (o->iterations)
+		fprintf(f, "%ld iterations", o->iterations);
+	else
+		fprintf(f, "%d ms, %d to %d iterations", o->point_ms, SWEEP_MIN_ITERS,
+			SWEEP_MAX_ITERS);
+	fprintf(f,
+		" after %ld warm-up, one thread on CPU %d, variants interleaved\" font 'sans,11'\n",
+		c->warmup, env->cpus[0]);
 	fprintf(f,
 		"set logscale x 2\nset xrange [0.8:%d]\nset grid\nset xlabel 'entries per list'\n"
 		"sizes = '1024 2048 4096 8192 16384 32768 65536'\n"
@@ -113,33 +157,40 @@ static void write_script(FILE *f, const struct bench_env *env, const struct benc
 		int base = op == OP_MAP ? 7 : 15; /* first median column of the op */
 		const char *name = bench_op_name(MODE_SG, op);
 
+		int p10 = CSV_P10 + 3 * op;
+		static const char *const titles[VAR_COUNT] = {
+		    "library batched", "library per-entry", "raw loop (floor)"};
+
 		fprintf(f,
-			"set logscale y 10\nset key top left inside\nset ylabel 'ns per list'\n");
-		fprintf(f, "set title '%s: time per list, %d-byte entries'\n", name,
+			"set logscale y 10\nset yrange [%g:%g]\nset key top left inside\n"
+			"set ylabel 'ns per list'\n",
+			yr->time.lo / 1.5, yr->time.hi * 1.5);
+		fprintf(f, "set title '%s: time per list, %d-byte entries'\nplot ", name,
 			SWEEP_PLOT_ENTRY);
+		for (int v = 0; v < VAR_COUNT; v++)
+			fprintf(f,
+				"%s'sweep.csv' using ($1==%d ? $2 : 1/0):%d:%d:%d with yerrorlines "
+				"lw 2%s title '%s'",
+				v ? ", \\\n     " : "", SWEEP_PLOT_ENTRY, base + v, p10 + v,
+				base + 3 + v, v == VAR_RAW ? " dt 2" : "", titles[v]);
 		fprintf(f,
-			"plot 'sweep.csv' using ($1==%d ? $2 : 1/0):%d with linespoints lw 2 "
-			"title 'library batched', \\\n"
-			"     '' using ($1==%d ? $2 : 1/0):%d with linespoints lw 2 title "
-			"'library per-entry', \\\n"
-			"     '' using ($1==%d ? $2 : 1/0):%d with linespoints lw 2 dt 2 title "
-			"'raw loop (floor)'\n",
-			SWEEP_PLOT_ENTRY, base, SWEEP_PLOT_ENTRY, base + 1, SWEEP_PLOT_ENTRY,
-			base + 2);
-		fprintf(f, "unset logscale y\nset key outside right top\n"
-			   "set ylabel 'batched vs per-entry (%%, negative = faster)'\n");
-		fprintf(f, "set title '%s: batched reduction, by entry size'\n", name);
+			"\nunset logscale y\nset yrange [%g:%g]\nset key outside right top\n"
+			"set ylabel 'time saved by batching (%%, positive = faster)'\n",
+			yr->saved.lo - 5, yr->saved.hi + 5);
+		fprintf(f, "set title '%s: time saved by batching, by entry size'\n", name);
 		fprintf(f,
 			"plot for [i=1:words(sizes)] 'sweep.csv' using ($1==word(sizes,i)+0 ? $2 : "
-			"1/0):(-$%d) with linespoints title word(names,i)\n",
+			"1/0):%d with linespoints title word(names,i), 0 with lines lc 'black' "
+			"notitle\n",
 			base + 6);
-		fprintf(f, "set ylabel 'library batched / raw'\n");
+		fprintf(f, "set yrange [%g:%g]\nset ylabel 'library batched / raw'\n",
+			yr->ratio.lo > 0.1 ? yr->ratio.lo - 0.1 : 0, yr->ratio.hi + 0.1);
 		fprintf(f, "set title '%s: library batched over the raw loop'\n", name);
 		if (op == OP_UNMAP && c->dir == DMAB_TO_DEVICE) {
 			/* No line is issued, so there is no floor: say so, plot nothing. */
-			fprintf(f, "set yrange [0:2]\nset label 1 'TO_DEVICE unmap issues nothing: "
+			fprintf(f, "set label 1 'TO_DEVICE unmap issues nothing: "
 				   "no floor' at graph 0.5,0.5 center\nplot 1/0 notitle\n"
-				   "unset label 1\nset autoscale y\n");
+				   "unset label 1\n");
 			continue;
 		}
 		fprintf(f,
@@ -173,14 +224,15 @@ static int run_gnuplot(const char *dir)
 
 static void print_matrix(const double red[N_SIZES][N_ENTRIES], const char *what)
 {
-	printf("\n%s: batched vs per-entry, %% (median)\n%8s", what, "entries");
+	printf("\n%s: time saved by batching, %% of per-entry (medians; positive = faster)\n%8s",
+	       what, "entries");
 	for (int s = 0; s < N_SIZES; s++)
 		printf(" %7zuK", sweep_sizes[s] >> 10);
 	printf("\n");
 	for (int e = 0; e < N_ENTRIES; e++) {
 		printf("%8d", sweep_entries[e]);
 		for (int s = 0; s < N_SIZES; s++)
-			printf(" %8.1f", -red[s][e]);
+			printf(" %8.1f", red[s][e]);
 		printf("\n");
 	}
 }
@@ -188,6 +240,7 @@ static void print_matrix(const double red[N_SIZES][N_ENTRIES], const char *what)
 int bench_sweep(struct bench_env *env, const struct bench_opts *o)
 {
 	static double red[OP_COUNT][N_SIZES][N_ENTRIES];
+	struct sweep_ranges yr = {{1e300, 0}, {1e300, -1e300}, {1e300, -1e300}};
 	char csv_path[4200], gp_path[4200];
 	struct progress prog;
 	struct bench_case c;
@@ -228,8 +281,18 @@ int bench_sweep(struct bench_env *env, const struct bench_opts *o)
 			}
 			csv_row(csv, &c, &r);
 			mismatches += r.mismatch;
-			for (int op = 0; op < OP_COUNT; op++)
+			for (int op = 0; op < OP_COUNT; op++) {
 				red[op][s][e] = reduction_pct(&r, op);
+				widen(&yr.saved, red[op][s][e]);
+				if (r.lines[op])
+					widen(&yr.ratio, lib_over_raw(&r, op));
+				for (int v = 0; v < VAR_COUNT && c.entry_size == SWEEP_PLOT_ENTRY;
+				     v++) {
+					widen(&yr.time,
+					      (double)(r.s[v][op].p10 ? r.s[v][op].p10 : 1));
+					widen(&yr.time, (double)r.s[v][op].p90);
+				}
+			}
 			n++;
 			progress_tick(&prog, "sweep: %d/%d points done (last: %d x %zu B)", n,
 				      N_SIZES * N_ENTRIES, c.entries, c.entry_size);
@@ -244,7 +307,9 @@ int bench_sweep(struct bench_env *env, const struct bench_opts *o)
 
 	if (!gp)
 		return 1;
-	write_script(gp, env, &c);
+	if (yr.ratio.lo > yr.ratio.hi) /* nothing issued anywhere */
+		yr.ratio = (struct range){1, 1};
+	write_script(gp, env, o, &c, &yr);
 	fclose(gp);
 
 	printf("sweep: %d points, dir %s, cache %s before each map\n", n, bench_dir_names[c.dir],

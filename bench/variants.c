@@ -25,13 +25,13 @@ int work_setup(struct work *w, struct bench_env *env, const struct bench_case *c
 	w->env = env;
 	w->c = c;
 	w->buf = buf;
-	w->len = (size_t)c->entries * c->entry_size;
+	w->len = bench_span(c);
 	w->addr = 0;
 	w->sg = calloc((size_t)c->entries, sizeof(*w->sg));
 	if (!w->sg)
 		return -ENOMEM;
 	for (int i = 0; i < c->entries; i++) {
-		w->sg[i].addr = (char *)buf + (size_t)i * c->entry_size;
+		w->sg[i].addr = (char *)buf + (size_t)i * bench_stride(c);
 		w->sg[i].len = c->entry_size;
 	}
 	return 0;

@@ -20,10 +20,20 @@
  * kernel's rule), so a FROM_DEVICE slot keeps what the device (or the map)
  * left there, and that is what the CPU gets back.
  *
+ * Half the inputs (a bit of the chaos seed's word) run with the DMA-API
+ * checker on for every device (include/dmabatch/debug.h). A correct
+ * discipline must then never be reported, with one exception the target
+ * predicts itself: a map whose entry has an end line in common with an end
+ * line of a live mapping of the same device, one of them writable by the
+ * device and neither with SKIP_CPU_SYNC, must fail with the overlap class's
+ * errno and change nothing (the checker's overlap rule); the map is then
+ * not made.
+ *
  * Built with -fsanitize=fuzzer by scripts/fuzz; fuzz/replay.c feeds the
  * committed corpus through the same function in the ctest suite.
  */
 #include <dmabatch.h>
+#include <dmabatch/debug.h>
 #include <dmabatch/sim.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * bounces above 4 GiB) runs whose arena was there; read by replay.c. */
 unsigned long fuzz_policy_runs[MODEL_NPOLICY], fuzz_policy_bounced[MODEL_NPOLICY];
 unsigned long fuzz_mask_high_runs;
+/* Inputs run with the checker on, and maps it refused for an overlap. */
+unsigned long fuzz_checked_runs, fuzz_overlaps_refused;
 
 #define ARENA  8192
 #define MAXMAP 8
@@ -47,6 +59,7 @@ unsigned long fuzz_mask_high_runs;
 
 struct mapping {
 	bool live, single, dev_owned;
+	unsigned attrs;
 	int devi;
 	enum dmab_dir dir;
 	int n;
@@ -68,6 +81,9 @@ struct fz {
 	int8_t owner[ARENA];   /* live mapping covering the byte, or -1 */
 	uint8_t blocked[ARENA];
 	struct mapping m[MAXMAP];
+	bool checked;	  /* the checker is on */
+	int reports;	  /* reports since the last step */
+	char report[320]; /* the last one's text */
 	unsigned step;
 	const char *op;
 };
@@ -88,6 +104,44 @@ static void ok(struct fz *f, int err, const char *call)
 {
 	if (err < 0)
 		die(f, "%s failed: %s", call, dmab_strerror(err));
+}
+
+static void on_report(const struct dmab_debug_report *r, void *arg)
+{
+	struct fz *f = arg;
+
+	f->reports++;
+	snprintf(f->report, sizeof(f->report), "%s", r->text);
+}
+
+static uintptr_t line_of(const struct fz *f, const void *p, size_t add)
+{
+	return ((uintptr_t)p + add) & ~(uintptr_t)(f->line - 1);
+}
+
+/* Would the checker refuse mapping @m for an overlap (see the top)? */
+static bool overlaps(const struct fz *f, const struct mapping *m)
+{
+	if (m->attrs & DMAB_ATTR_SKIP_CPU_SYNC)
+		return false;
+	for (int k = 0; k < MAXMAP; k++) {
+		const struct mapping *o = &f->m[k];
+
+		if (!o->live || o->devi != m->devi || (o->attrs & DMAB_ATTR_SKIP_CPU_SYNC) ||
+		    (o->dir == DMAB_TO_DEVICE && m->dir == DMAB_TO_DEVICE))
+			continue;
+		for (int e = 0; e < m->n; e++)
+			for (int j = 0; j < o->n; j++) {
+				uintptr_t a[2] = {line_of(f, m->sg[e].addr, 0),
+						  line_of(f, m->sg[e].addr, m->sg[e].len - 1)};
+				uintptr_t b[2] = {line_of(f, o->sg[j].addr, 0),
+						  line_of(f, o->sg[j].addr, o->sg[j].len - 1)};
+
+				if (a[0] == b[0] || a[0] == b[1] || a[1] == b[0] || a[1] == b[1])
+					return true;
+			}
+	}
+	return false;
 }
 
 /* The input, one byte at a time; zeros once it runs out. */
@@ -259,6 +313,18 @@ static void op_map(struct fz *f)
 	unsigned attrs = how & 0x40 ? DMAB_ATTR_SKIP_CPU_SYNC : 0;
 	struct dmab_device *dev = f->dev[m->devi];
 
+	m->attrs = attrs;
+	if (f->checked && overlaps(f, m)) {
+		int err = m->single ? dmab_map_single(dev, m->sg[0].addr, m->sg[0].len, m->dir,
+						      attrs, &m->sg[0].dma_addr)
+				    : dmab_map_sg(dev, m->sg, m->n, m->dir, attrs);
+
+		if (err != dmab_debug_errno(DMAB_DEBUG_MAP_OVERLAP) || f->reports != 1)
+			die(f, "an overlapping map returned %d with %d reports", err, f->reports);
+		f->reports = 0;
+		fuzz_overlaps_refused++;
+		return;
+	}
 	if (m->single) {
 		ok(f,
 		   dmab_map_single(dev, m->sg[0].addr, m->sg[0].len, m->dir, attrs,
@@ -456,6 +522,9 @@ static void setup(struct fz *f)
 	f->line = sc.line_size;
 	ok(f, dmab_sim_create(&sc, &f->sim), "sim_create");
 	f->ndev = cfg & 8 ? 2 : 1;
+	f->checked = seed >> 31;
+	model_debug = f->checked ? DMAB_DEBUG_CHECK : 0;
+	fuzz_checked_runs += f->checked;
 	for (int i = 0; i < f->ndev; i++) {
 		enum dmab_sync_mode mode =
 		    (cfg >> (4 + i)) & 1 ? DMAB_SYNC_PER_ENTRY : DMAB_SYNC_BATCHED;
@@ -463,6 +532,9 @@ static void setup(struct fz *f)
 		/* the top bits pick the first device's policy, the second's next */
 		f->policy[i] = (enum model_policy)(((cfg >> 6) + (unsigned)i) % MODEL_NPOLICY);
 		ok(f, model_device_create(f->sim, f->policy[i], mode, &f->dev[i]), "device_create");
+		if (f->checked)
+			ok(f, dmab_debug_set_callback(f->dev[i], on_report, f),
+			   "debug_set_callback");
 		fuzz_policy_runs[f->policy[i]]++;
 	}
 	if (posix_memalign(&mem, 4096, ARENA))
@@ -553,7 +625,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		check(&f);
+		if (f.reports)
+			die(&f, "a correct sequence was reported: %s", f.report);
 	}
 	teardown(&f);
+	if (f.reports)
+		die(&f, "a correct teardown was reported: %s", f.report);
 	return 0;
 }

@@ -18,6 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern unsigned long fuzz_policy_runs[MODEL_NPOLICY], fuzz_policy_bounced[MODEL_NPOLICY];
 extern unsigned long fuzz_mask_high_runs;
+extern unsigned long fuzz_checked_runs, fuzz_overlaps_refused;
 
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
@@ -97,6 +98,12 @@ int main(int argc, char **argv)
 			       model_policy_name[p]);
 			bad = 1;
 		}
+	}
+	printf("  checker on in %lu inputs, %lu overlapping maps refused\n", fuzz_checked_runs,
+	       fuzz_overlaps_refused);
+	if (!fuzz_checked_runs) {
+		printf("  the corpus does not cover the checker\n");
+		bad = 1;
 	}
 	return bad;
 }

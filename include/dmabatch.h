@@ -15,7 +15,38 @@
  * - Barriers: every call that issues cache maintenance completes it before
  *   it returns (one completion barrier per call, DSB SY on aarch64, SFENCE on
  *   x86_64), except the dmab_batch_* calls, which complete at commit.
- * - A device may be used from several threads at once.
+ * - Outputs: a call that fails leaves its outputs (*out and the like)
+ *   unchanged, except where its comment says otherwise (dmab_map_sg()).
+ * - A device may be used from several threads at once, except:
+ *   dmab_device_destroy() and dmab_set_mask() must not run at the same time
+ *   as any other call on the same device (the caller orders them, for
+ *   example by joining the threads that use it); a destroyed device must
+ *   not be passed to any call.
+ * - Bus addresses: what a map call returns is the address the device puts
+ *   on the bus. With the library's default (identity) translation it is the
+ *   buffer's CPU virtual address, or, for a bounced mapping, the virtual
+ *   address of its slot in the bounce pool; the DMA mask is checked against
+ *   it. With the emulated IOMMU (@iommu) it is an IOVA under the mask. A
+ *   device on a simulator (@sim) uses the simulator's bus addresses
+ *   (include/dmabatch/sim.h).
+ * - What normal mode checks of an unmap or sync: the arguments (NULL, zero
+ *   counts, directions, attribute bits); ranges whose end, rounded up to
+ *   whole cache lines, would wrap past the top of the address space; for a
+ *   bus address inside a bounce pool, that it is a live bounce mapping (its
+ *   exact start and length at unmap, inside it at sync). Direct (unbounced)
+ *   mappings are not tracked one by one: an unmap of a direct range is
+ *   refused only when it is not inside the span from the lowest to the
+ *   highest bus address this device ever mapped directly, or when more
+ *   direct entries would be unmapped than are live;
+ *   a sync of a direct range is not checked at all. Anything else (a wrong
+ *   length, a range inside the span that was never mapped, a second unmap
+ *   of a direct mapping while others are live) is the caller's bug, which
+ *   only the DMA-API checker catches.
+ * - Misuse beyond that: each call's comment says what it always refuses; a
+ *   device in checking mode (dmab_device_config.debug, or DMAB_DEBUG=1 in
+ *   the environment; include/dmabatch/debug.h) also refuses the kernel's
+ *   DMA-API debug classes, each with its own errno (listed per call under
+ *   "Checking mode"), reported, and with nothing changed.
  */
 #ifndef DMABATCH_H
 #define DMABATCH_H
@@ -29,9 +60,9 @@ extern "C" {
 #endif
 
 #define DMAB_VERSION_MAJOR  0
-#define DMAB_VERSION_MINOR  1
+#define DMAB_VERSION_MINOR  2
 #define DMAB_VERSION_PATCH  0
-#define DMAB_VERSION_STRING "0.1.0"
+#define DMAB_VERSION_STRING "0.2.0"
 
 #if defined(DMAB_BUILDING) && defined(__GNUC__)
 #define DMAB_API __attribute__((visibility("default")))
@@ -55,14 +86,23 @@ enum dmab_dir {
 	DMAB_FROM_DEVICE = 2,	/* device only writes */
 };
 
-/**
- * No cache maintenance for this call and, for a bounced mapping, no copy
- * back to the original (unmap, sync_for_cpu). Map still copies the original
- * into the bounce slot, so the device never sees stale pool data.
+/*
+ * Attributes of a map or unmap call (the attrs argument). The values are the
+ * kernel's DMA_ATTR_* bits, so code ported from a kernel driver keeps its
+ * meaning; any other bit is -EINVAL.
  */
-#define DMAB_ATTR_SKIP_CPU_SYNC (1u << 0)
-/** Keep quiet about a full bounce pool: no warning on stderr. */
-#define DMAB_ATTR_NO_WARN (1u << 1)
+/**
+ * DMAB_ATTR_SKIP_CPU_SYNC - no cache maintenance for this call and, for a
+ * bounced mapping, no copy back to the original (unmap, sync_for_cpu). Map
+ * still copies the original into the bounce slot, so the device never sees
+ * stale pool data. The kernel's DMA_ATTR_SKIP_CPU_SYNC (bit 5).
+ */
+#define DMAB_ATTR_SKIP_CPU_SYNC (1u << 5)
+/**
+ * DMAB_ATTR_NO_WARN - keep quiet about a full bounce pool: no warning on
+ * stderr. The kernel's DMA_ATTR_NO_WARN (bit 8).
+ */
+#define DMAB_ATTR_NO_WARN (1u << 8)
 
 /*
  * Bounce policy, dmab_device_config.bounce. With none of these set, a
@@ -76,7 +116,10 @@ enum dmab_dir {
  * line boundary): the CPU's traffic on the neighbour could write the line
  * back over the device's data. Off by default: it costs a copy, and lists
  * whose entries share lines with each other are usually safe. Buffers longer
- * than dmab_max_mapping_size() are maintained in place as without the flag.
+ * than a bounce mapping may be (256 KiB less @min_align_mask rounded up to
+ * whole slots: what dmab_max_mapping_size() gives with DMAB_BOUNCE_FORCE)
+ * are maintained in place as without the flag, so with this flag alone
+ * dmab_max_mapping_size() is SIZE_MAX.
  */
 #define DMAB_BOUNCE_UNALIGNED (1u << 1)
 /** Never bounce: no pool; a buffer beyond the mask fails with -ERANGE. */
@@ -96,7 +139,10 @@ enum dmab_sync_mode {
 /**
  * struct dmab_sg - one scatter-gather entry, filled by the caller.
  * @addr:     CPU address of the buffer.
- * @len:      its length in bytes; 0 is allowed and maps nothing.
+ * @len:      its length in bytes; 0 is allowed: the entry gets no
+ *            maintenance, no bounce slot and @dma_len 0, but it is still an
+ *            entry: it counts in dmab_map_sg()'s return value and in
+ *            live_mappings, and unmap_sg takes it back like any other.
  * @dma_addr: out: the bus address the device uses, set by dmab_map_sg().
  * @dma_len:  out: the length at @dma_addr, set by dmab_map_sg().
  *
@@ -157,7 +203,7 @@ struct dmab_xlate_config;
  * @backend:    cache backend by name ("aarch64", "x86_64", "generic",
  *              "trace", "sim"); NULL means "sim" if @sim is set, else the
  *              DMAB_ARCH environment variable if set, else the best backend
- *              that probes on this CPU.
+ *              that probes on this CPU. "" is -EINVAL (only NULL picks).
  * @line_size:  for the "trace" backend only: the line size it models, a
  *              power of two from 16 to 2048; 0 means 64. Must be 0 otherwise.
  * @sim:        put the device on this simulator (include/dmabatch/sim.h):
@@ -182,6 +228,29 @@ struct dmab_xlate_config;
  *              pool chunks take pages from it first, then from the node,
  *              then from the default policy. Contiguous and provider memory
  *              never come from it; nor do bounce pools. 0: none.
+ * @iommu:      DMAB_IOMMU_* : map through an emulated IOMMU (an ARM LPAE
+ *              stage-1 table in memory the library owns): bus addresses are
+ *              IOVAs under the DMA mask, and dmab_map_sg() maps a list into
+ *              one IOVA-contiguous range, merging entries into fewer segments
+ *              where the segment limits allow. 0 (DMAB_IOMMU_OFF) maps by
+ *              identity. The walker mode says how the table is kept: a
+ *              coherent walker needs no cache maintenance; a non-coherent one
+ *              gets each PTE write cleaned and completed (PER_PTE, as the
+ *              kernel's io-pgtable without deferred syncing) or all of a
+ *              call's PTE cleans issued in its batch, each line once, and
+ *              completed with its data cleans by one barrier (DEFERRED). The
+ *              IOMMU cannot be combined with a DMAB_BOUNCE_* flag other than
+ *              NEVER (nothing needs bouncing: every IOVA is under the mask).
+ *              On a simulator, the simulator's device translates through the
+ *              table (include/dmabatch/sim.h); one such device per simulator.
+ * @max_seg_size: longest DMA segment the device takes; 0 means 64 KiB (the
+ *              kernel's default). The identity path maps entries as given;
+ *              the IOMMU never merges entries into a segment longer than this.
+ * @seg_boundary_mask: a segment must not cross a multiple of this mask + 1;
+ *              2^k - 1 with k >= 12, or 0 for 4 GiB - 1 (the kernel's default).
+ * @debug:      DMAB_DEBUG_* flags: the DMA-API checker
+ *              (include/dmabatch/debug.h); 0 is off unless the environment
+ *              has DMAB_DEBUG=1 when the device is created.
  * @xlate:      how bus addresses are made (include/dmabatch/xlate.h); NULL
  *              means identity (the CPU's virtual address). Read at create
  *              only; it need not outlive the call.
@@ -208,8 +277,31 @@ struct dmab_device_config {
 	bool numa_strict;
 	const struct dmab_uncached_provider *uncached;
 	size_t numa_area_size;
+	unsigned iommu;
+	size_t max_seg_size;
+	uint64_t seg_boundary_mask;
+	unsigned debug;
 	const struct dmab_xlate_config *xlate;
 };
+
+/* dmab_device_config.iommu */
+#define DMAB_IOMMU_OFF	    0u /* identity translation */
+#define DMAB_IOMMU_COHERENT 1u /* the table walker snoops the CPU caches */
+#define DMAB_IOMMU_PER_PTE  2u /* non-coherent walker: each PTE write cleaned and completed */
+#define DMAB_IOMMU_DEFERRED                                                                        \
+	3u /* non-coherent walker: a call's PTE cleans batched, once per line                      \
+	    */
+
+/** Default dmab_device_config.max_seg_size: 64 KiB. */
+#define DMAB_MAX_SEG_SIZE_DEFAULT ((size_t)65536)
+/** Default dmab_device_config.seg_boundary_mask: 4 GiB - 1. */
+#define DMAB_SEG_BOUNDARY_DEFAULT ((uint64_t)0xffffffffu)
+
+/** Check this device's use of the API (include/dmabatch/debug.h). */
+#define DMAB_DEBUG_CHECK (1u << 0)
+
+/** Room in struct dmab_stats for the checker's classes. */
+#define DMAB_STATS_DEBUG_CLASSES 24
 
 /**
  * struct dmab_uncached_provider - memory the CPU maps uncached, for coherent
@@ -280,6 +372,17 @@ struct dmab_stats {
 	uint64_t alloc_live;	   /* allocations and pool chunks not yet freed */
 	uint64_t alloc_node_local[DMAB_STATS_NODES];	/* alloc_local by node */
 	uint64_t alloc_node_fallback[DMAB_STATS_NODES]; /* alloc_fallback by node */
+
+	/* The emulated IOMMU (dmab_device_config.iommu); all 0 without one. */
+	uint64_t iommu_pte_lines;	/* lines cleaned for leaf PTE writes and clears */
+	uint64_t iommu_table_lines;	/* lines cleaned for new tables and table entries */
+	uint64_t iommu_pte_completions; /* barriers the PER_PTE mode added for PTE cleans */
+	uint64_t iommu_tlb_flushes;	/* gathered TLB invalidations of leaf ranges */
+	uint64_t iommu_walk_flushes;	/* invalidations for removed tables */
+	uint64_t iommu_table_pages;	/* table pages held now, the root included */
+	uint64_t iommu_segments;	/* DMA segments map_sg returned, in all */
+	/* The checker (include/dmabatch/debug.h); all 0 while it is off. */
+	uint64_t debug_reports[DMAB_STATS_DEBUG_CLASSES]; /* by enum dmab_debug_class */
 };
 
 /**
@@ -297,13 +400,32 @@ DMAB_API DMAB_NODISCARD int dmab_device_create(const struct dmab_device_config *
 
 /**
  * dmab_device_destroy() - release a device.
- * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live (the device is
- * left intact).
+ * No other thread may be inside, or enter, a call on @dev (see the rules at
+ * the top of this header); the caller orders that.
+ * Return: 0; -EINVAL for NULL; -EBUSY while mappings are live or any bounce
+ * slot is held (the device is left intact).
+ *
+ * A device that may bounce talks to liburcu (urcu-bp) only when it has had
+ * an extra pool (pool_max_extra): that pool's lookups, its retirement and,
+ * at destroy, the wait for retired pools. liburcu aborts the process when
+ * its own allocation fails in those places (the first read-side lock of a
+ * thread, the first call_rcu worker, rcu_barrier); the library cannot turn
+ * those into error codes. A device that never grew makes no liburcu call.
+ * Checking mode: the -EBUSY also reports each live mapping, with the return
+ * address of the call that mapped it (DMAB_DEBUG_TEARDOWN_LIVE).
  */
 DMAB_API DMAB_NODISCARD int dmab_device_destroy(struct dmab_device *dev);
 
 /** dmab_device_backend() - the name of the device's cache backend. */
 DMAB_API const char *dmab_device_backend(const struct dmab_device *dev);
+/**
+ * dmab_device_backend_desc() - what the device's backend issues, in words:
+ * its instructions for clean, invalidate and clean+invalidate, its
+ * completion, and any CPU errata it works around (the aarch64 backend on a
+ * Cortex-A53 r0p0-r0p2 issues DC CIVAC for clean). Static storage; the
+ * backend's name when it has nothing to add; "" for a NULL @dev.
+ */
+DMAB_API const char *dmab_device_backend_desc(const struct dmab_device *dev);
 /** dmab_device_line_size() - the cache line size the device's backend uses. */
 DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
 
@@ -339,7 +461,7 @@ DMAB_API DMAB_NODISCARD int dmab_mem_unregister(struct dmab_device *dev, void *a
  * @len:   its length, at least 1.
  * @dir:   direction of the transfer.
  * @attrs: DMAB_ATTR_* flags.
- * @out:   receives the bus address.
+ * @out:   receives the bus address; left unchanged on failure.
  *
  * A non-coherent device's lines covering the buffer are cleaned, whatever the
  * direction, and the clean is completed before the call returns.
@@ -361,6 +483,11 @@ DMAB_API DMAB_NODISCARD int dmab_mem_unregister(struct dmab_device *dev, void *a
  * the bounce pool is full (and may not grow) or cannot be made; nothing is
  * left mapped then. A full pool also counts in bounce_full and, unless
  * DMAB_ATTR_NO_WARN, warns on stderr (at the 1st, 2nd, 4th, 8th... time).
+ * Checking mode, before anything is mapped: -EFAULT for memory on the
+ * calling thread's stack; -EROFS for read-only memory (code included) the
+ * device would write (FROM_DEVICE, BIDIRECTIONAL); -EADDRINUSE if the buffer's
+ * first or last cache line is the first or last line of a live mapping of
+ * this device, one of the two device-writable, neither SKIP_CPU_SYNC.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len,
 					    enum dmab_dir dir, unsigned attrs, dmab_addr_t *out);
@@ -373,16 +500,27 @@ DMAB_API DMAB_NODISCARD int dmab_map_single(struct dmab_device *dev, void *cpu, 
  * are invalidated, then, after the completion, copied back to the original
  * (FROM_DEVICE, BIDIRECTIONAL, unless SKIP_CPU_SYNC) and freed.
  *
- * Return: 0; -EINVAL for bad arguments, when the device has no live mapping,
- * or when @addr and @len are not exactly a bounced mapping's.
+ * Return: 0; -EINVAL for bad arguments, for a direct range no mapping of
+ * the device ever covered or when no direct mapping is live, or when @addr
+ * and @len, inside a bounce pool, are not exactly a live bounce mapping's
+ * (see the checks at the top of this header).
+ * Checking mode, before anything is done: -ENOENT if no mapping starts at
+ * @addr; -EALREADY if the mapping there was unmapped already (or is being
+ * unmapped by another thread); -EPROTOTYPE if it was made by dmab_map_sg();
+ * -EMSGSIZE for another @len; -EBADRQC for another @dir.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 					      enum dmab_dir dir, unsigned attrs);
 
 /**
  * dmab_map_sg() - give a scatter-gather list to the device.
+ * @dev:   the device.
  * @sg:    the entries; addr and len are read, dma_addr and dma_len written.
+ *         After a failure, the dma_addr and dma_len of entries before the
+ *         one that failed may have been written and mean nothing.
  * @nents: number of entries, at least 1.
+ * @dir:   direction of the transfer.
+ * @attrs: DMAB_ATTR_* flags.
  *
  * Cleans every entry's lines (non-coherent device), merging lines shared by
  * neighbouring entries, and completes once at the end (batched mode) or
@@ -390,11 +528,27 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * Entries that bounce are copied into their slots before the slots' cleans
  * are issued; bounced and direct entries share the one completion.
  *
- * Return: the number of DMA segments used (> 0); -EINVAL for bad arguments
+ * On a device with an IOMMU (dmab_device_config.iommu) the list is mapped
+ * into one IOVA range and neighbouring entries merge into one segment where
+ * the first ends and the second starts on a page boundary, within
+ * max_seg_size and seg_boundary_mask: the segments are written to the first
+ * entries' dma_addr and dma_len, the other entries get 0 and 0. Unmap and
+ * the sg syncs take the list as it was mapped (same entries, same nents);
+ * the single-range calls on such a device take a range within one entry.
+ *
+ * Return: the number of DMA segments used (> 0; without an IOMMU always
+ * @nents, empty entries included: entries are not merged); -EINVAL for bad
+ * arguments
  * (any entry: NULL address with non-zero length, address overflow); -ERANGE
  * or -ENOMEM as for dmab_map_single(), for any entry. On failure every entry
  * mapped so far is unmapped and its slots freed; only bounce_full and
- * bounce_slots_hwm may remember the attempt.
+ * bounce_slots_hwm may remember the attempt, and the device's first bounce
+ * pool, if this call made it, stays (bounce_pools 0 -> 1): it is made once,
+ * at the first mapping that bounces, and kept until destroy.
+ * Checking mode: each non-empty entry as in dmab_map_single() (-EFAULT,
+ * -EROFS, -EADDRINUSE), judged against the mappings already live (entries
+ * of the one list may share lines with each other). Segment limits
+ * (max_seg_size, seg_boundary_mask) are not checked: devices have none yet.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);
@@ -404,7 +558,14 @@ DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg 
  * Invalidates (FROM_DEVICE, BIDIRECTIONAL) every entry, completes once, and
  * only then copies bounced entries back (in per-entry mode: each entry
  * completes, and is copied back, before the next).
- * Return: 0; -EINVAL for bad arguments or more entries than are mapped.
+ * A list that names one bounce mapping twice unmaps it once (and counts it
+ * once in live_mappings); direct entries are counted as listed.
+ * Return: 0; -EINVAL for bad arguments, for any entry refused as for
+ * dmab_unmap_single(), or more direct entries than are mapped.
+ * Checking mode, every non-empty entry before anything is done: as
+ * dmab_unmap_single() (-ENOENT, -EALREADY, -EMSGSIZE for another dma_len,
+ * -EBADRQC), -EPROTOTYPE for an entry made by dmab_map_single(), and
+ * -EBADSLT if @nents is not the map call's.
  */
 DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					  enum dmab_dir dir, unsigned attrs);
@@ -414,7 +575,15 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_sg(struct dmab_device *dev, struct dmab_s
  * Invalidates unless TO_DEVICE; one completion. For a bounced mapping (any
  * sub-range of it), the slot is invalidated and, after the completion,
  * copied back to the original for FROM_DEVICE and BIDIRECTIONAL.
- * Return: 0 or -EINVAL (not mapped, or beyond a bounced mapping's end).
+ * Return: 0 or -EINVAL (zero @len, a bad direction, a range inside a bounce
+ * pool that is not inside a live bounce mapping, or one whose line-rounded
+ * end wraps; a direct range is not checked further, see the top of this
+ * header).
+ * Checking mode: -ENOENT if no live mapping holds @addr; -ERANGE if the
+ * range runs past its end; -EACCES for a direction other than the
+ * mapping's that hands the CPU a TO_DEVICE mapping (or, for_device, the
+ * device a FROM_DEVICE one); -EBADRQC for any other direction other than
+ * the mapping's, unless it is BIDIRECTIONAL. Sub-ranges are fine.
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dmab_addr_t addr,
 						     size_t len, enum dmab_dir dir);
@@ -422,20 +591,40 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_cpu(struct dmab_device *dev, dm
  * dmab_sync_single_for_device() - give a buffer (or part) back to the device.
  * Cleans in every direction; one completion. For a bounced mapping, the
  * original is first copied into the slot (TO_DEVICE, BIDIRECTIONAL), then the
- * slot is cleaned. Return: 0 or -EINVAL.
+ * slot is cleaned. Return: 0 or -EINVAL, as dmab_sync_single_for_cpu().
+ * Checking mode: as dmab_sync_single_for_cpu().
  */
 DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr,
 							size_t len, enum dmab_dir dir);
-/** dmab_sync_sg_for_cpu() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_cpu() - as the single call, for a list; one completion in
+ * batched mode, one per entry in per-entry mode (each entry's copy back
+ * after its own completion). An entry whose dma_len is 0 is skipped.
+ * @nents: the number of entries passed to dmab_map_sg() (as in the kernel),
+ *         not the number of DMA segments it returned; the entries' dma_addr
+ *         and dma_len are read.
+ * Return: 0; -EINVAL for bad arguments or any entry refused as for the
+ * single call (nothing is issued then).
+ * Checking mode: each non-empty entry as the single call, and -EBADSLT if
+ * @nents is not the map call's.
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_cpu(struct dmab_device *dev, struct dmab_sg *sg,
 						 int nents, enum dmab_dir dir);
-/** dmab_sync_sg_for_device() - as the single call, for a list; one completion. */
+/**
+ * dmab_sync_sg_for_device() - as dmab_sync_sg_for_cpu(), towards the device.
+ * Checking mode: as dmab_sync_sg_for_cpu().
+ */
 DMAB_API DMAB_NODISCARD int dmab_sync_sg_for_device(struct dmab_device *dev, struct dmab_sg *sg,
 						    int nents, enum dmab_dir dir);
 
 /*
  * A batch collects the maintenance of any number of buffers, of one or
- * several devices, and completes it with one barrier per backend at commit.
+ * several devices, and completes it with one barrier per completion domain
+ * at commit: all devices on one CPU backend ("aarch64", "x86_64",
+ * "generic") share one domain; each simulator is a domain of its own, and
+ * so is each "trace" device. A device in DMAB_SYNC_PER_ENTRY mode does not
+ * wait for commit: each dmab_batch_sync_* call on it completes that entry
+ * (and does its copy back) before it returns, as its other calls do.
  * It lives wherever the caller puts it (the stack is fine); its fields are
  * private. Issued operations may reach the hardware before commit; only
  * commit waits for them. A batch is used by one thread at a time.
@@ -464,6 +653,7 @@ DMAB_API void dmab_batch_init(struct dmab_batch *b);
 /**
  * dmab_batch_sync_for_device() - add a for-device sync (a clean) to @b.
  * Return: 0; -EINVAL for bad arguments or an uninitialised batch.
+ * Checking mode: as dmab_sync_single_for_device(); nothing is added.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_device(struct dmab_batch *b,
 						       struct dmab_device *dev, dmab_addr_t addr,
@@ -473,6 +663,7 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_device(struct dmab_batch *b,
  * TO_DEVICE) to @b. The buffer belongs to the CPU only after commit; a
  * bounced mapping is copied back at commit, so it must stay mapped until then.
  * Return: 0; -EINVAL for bad arguments or an uninitialised batch.
+ * Checking mode: as dmab_sync_single_for_cpu(); nothing is added.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct dmab_device *dev,
 						    dmab_addr_t addr, size_t len,
@@ -480,22 +671,140 @@ DMAB_API DMAB_NODISCARD int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct
 /**
  * dmab_batch_commit() - issue what is left, complete everything, then do
  * the copies that had to wait for completion. @b is empty afterwards.
- * Return: the number of completion barriers issued (0 if nothing was
- * issued); -EINVAL for an uninitialised batch.
+ * Return: the number of completion barriers issued by the commit itself,
+ * one per completion domain with maintenance still open (0 if nothing
+ * was); -EINVAL for an uninitialised batch.
  */
 DMAB_API DMAB_NODISCARD int dmab_batch_commit(struct dmab_batch *b);
 
 /**
  * dmab_max_mapping_size() - the longest buffer one mapping of @dev may have.
  * A device that may bounce (narrow mask, DMAB_BOUNCE_FORCE) is limited to
- * what 128 contiguous slots hold (256 KiB) less the @min_align_mask offset;
- * any other device to SIZE_MAX. Return: the size; 0 for a NULL @dev.
+ * what 128 contiguous slots hold (256 KiB) less @min_align_mask rounded up
+ * to whole slots, whatever a buffer's own offset: a buffer that must bounce
+ * and is longer gets -ERANGE, one this long or shorter never does for its
+ * length. Any other device (DMAB_BOUNCE_UNALIGNED alone among them: what is
+ * too long to bounce is maintained in place) maps any length: SIZE_MAX.
+ * Return: the size; 0 for a NULL @dev.
  */
 DMAB_API size_t dmab_max_mapping_size(const struct dmab_device *dev);
 
-/** dmab_device_stats() - copy the device's counters. Return: 0 or -EINVAL. */
+/**
+ * dmab_opt_mapping_size() - the longest mapping of @dev that is still fast:
+ * with an IOMMU, the largest size its IOVA allocator serves from a cache
+ * (128 KiB, as the kernel's iova rcache), else dmab_max_mapping_size().
+ * Never more than dmab_max_mapping_size(). Return: the size; 0 for NULL.
+ */
+DMAB_API size_t dmab_opt_mapping_size(const struct dmab_device *dev);
+
+/**
+ * dmab_device_stats() - copy the device's counters into @out.
+ *
+ * Each thread counts in a block of its own and this call adds the blocks up:
+ * the counts are exact for the calling thread's own calls, and for every
+ * thread once the others are quiescent (joined, or ordered by the caller's
+ * own synchronisation). Read while other threads map, each counter is some
+ * value it passed through, and the counters need not agree with each other.
+ * live_mappings is always exact.
+ *
+ * Return: 0; -EINVAL for a NULL @dev or @out (@out unchanged).
+ */
 DMAB_API DMAB_NODISCARD int dmab_device_stats(const struct dmab_device *dev,
 					      struct dmab_stats *out);
+
+/*
+ * The kernel's spellings. A driver sets its mask at probe, before it maps
+ * anything, as with dma_set_mask(); the wrappers below behave as the kernel
+ * calls of the same name less the dmab_ prefix, with 0 or a negative errno.
+ */
+/**
+ * dmab_set_mask() - set the device's DMA mask, as dma_set_mask() does.
+ * @dev:  the device; not yet used by any other thread.
+ * @mask: the highest bus address the device can reach, 2^n - 1 for n from 1
+ *        to 64 (the kernel's DMA_BIT_MASK(n)).
+ *
+ * Valid only before the device's first mapping: the bounce policy and its
+ * pools are remade for the new mask, as if @mask had been given as
+ * dma_bits to dmab_device_create(). Must not run at the same time as any
+ * other call on @dev.
+ *
+ * Return: 0; -EINVAL for a NULL @dev or a mask that is not 2^n - 1; -EBUSY
+ * once the device has mapped anything (or made a bounce pool), or while it
+ * holds DMA memory (dmab_alloc_*, dmab_pool_*); -ERANGE if the device's
+ * NUMA area (numa_area_size), placed at creation, lies beyond the new mask;
+ * -ENOMEM. On failure the mask is unchanged.
+ */
+DMAB_API DMAB_NODISCARD int dmab_set_mask(struct dmab_device *dev, uint64_t mask);
+/**
+ * dmab_set_mask_and_coherent() - as dmab_set_mask(): the library has one
+ * mask, for streaming mappings and for any memory it allocates for the
+ * device. Return: as dmab_set_mask().
+ */
+DMAB_API DMAB_NODISCARD int dmab_set_mask_and_coherent(struct dmab_device *dev, uint64_t mask);
+/**
+ * dmab_get_mask() - the device's DMA mask.
+ * Return: the mask (UINT64_MAX for 64 bits); 0 for a NULL @dev.
+ */
+DMAB_API uint64_t dmab_get_mask(const struct dmab_device *dev);
+/**
+ * dmab_get_cache_alignment() - the alignment, in bytes, that keeps a buffer
+ * off cache lines it shares with other data: the line size of the device's
+ * backend, as dmab_device_line_size() (dma_get_cache_alignment() in the
+ * kernel). Return: the size; 0 for a NULL @dev.
+ */
+DMAB_API size_t dmab_get_cache_alignment(const struct dmab_device *dev);
+/**
+ * dmab_need_sync() - whether the sync calls do anything for the mapping at
+ * @addr, as dma_need_sync().
+ * @dev:  the device.
+ * @addr: a bus address returned by a map call.
+ *
+ * Return: 1 for a non-coherent device (every mapping), and for a coherent
+ * device's bounced mappings (the syncs copy their data); 0 for a coherent
+ * device's other addresses; -EINVAL for a NULL @dev.
+ */
+DMAB_API DMAB_NODISCARD int dmab_need_sync(struct dmab_device *dev, dmab_addr_t addr);
+
+/**
+ * struct dmab_sg_table - a scatter-gather list with its counts, as the
+ * kernel's struct sg_table.
+ * @sgl:        the entries.
+ * @orig_nents: the number of entries, set by the caller; the unmap and sync
+ *              calls take this one.
+ * @nents:      out: the number of DMA segments, set by dmab_map_sgtable().
+ */
+struct dmab_sg_table {
+	struct dmab_sg *sgl;
+	int orig_nents;
+	int nents;
+};
+
+/**
+ * dmab_map_sgtable() - dmab_map_sg() of a table, as dma_map_sgtable().
+ * Return: 0, with @sgt->nents set; a negative errno as dmab_map_sg(), or
+ * -EINVAL for a NULL @sgt, a NULL sgl or orig_nents < 1, with @sgt
+ * unchanged and nothing mapped.
+ */
+DMAB_API DMAB_NODISCARD int dmab_map_sgtable(struct dmab_device *dev, struct dmab_sg_table *sgt,
+					     enum dmab_dir dir, unsigned attrs);
+/**
+ * dmab_unmap_sgtable() - dmab_unmap_sg() of @sgt's orig_nents entries.
+ * Return: 0 or a negative errno as dmab_unmap_sg().
+ */
+DMAB_API DMAB_NODISCARD int dmab_unmap_sgtable(struct dmab_device *dev, struct dmab_sg_table *sgt,
+					       enum dmab_dir dir, unsigned attrs);
+/**
+ * dmab_sync_sgtable_for_cpu() - dmab_sync_sg_for_cpu() of @sgt's
+ * orig_nents entries. Return: 0 or a negative errno.
+ */
+DMAB_API DMAB_NODISCARD int dmab_sync_sgtable_for_cpu(struct dmab_device *dev,
+						      struct dmab_sg_table *sgt, enum dmab_dir dir);
+/**
+ * dmab_sync_sgtable_for_device() - dmab_sync_sg_for_device() of @sgt's
+ * orig_nents entries. Return: 0 or a negative errno.
+ */
+DMAB_API DMAB_NODISCARD int
+dmab_sync_sgtable_for_device(struct dmab_device *dev, struct dmab_sg_table *sgt, enum dmab_dir dir);
 
 /*
  * DMA memory, named as the kernel's. Every allocation is on the device's
@@ -556,12 +865,14 @@ struct dmab_pool;
 /**
  * dmab_pool_create() - a pool of fixed-size blocks for descriptors (the
  * kernel's dma_pool).
+ * @dev:      the device the blocks are for.
  * @name:     for messages; NULL gives "pool".
  * @size:     bytes per block, 1 to 2 MiB.
  * @align:    a block's bus address is a multiple of this power of two (at
  *            most the page size); 0 means 8.
  * @boundary: 0, or a power of two >= @size (and >= @align): no block
  *            crosses a multiple of it in bus addresses.
+ * @out:      receives the pool; left unchanged on failure.
  * The pool's memory is coherent for a coherent device or one with an
  * @uncached provider, else non-coherent (the driver syncs each block).
  * Return: 0 and *@out; -EINVAL for any bad argument; -ENOMEM.
@@ -577,11 +888,23 @@ DMAB_API int dmab_pool_free(struct dmab_pool *pool, void *cpu, dmab_addr_t dma);
  * -EBUSY while blocks are live (the pool is left intact). */
 DMAB_API DMAB_NODISCARD int dmab_pool_destroy(struct dmab_pool *pool);
 
-/** dmab_strerror() - words for a return code (negative errno or 0). */
+/** dmab_strerror() - words for a return code (negative errno or 0); any
+ * other value (positive, INT_MIN) gives "not an error code". */
 DMAB_API const char *dmab_strerror(int err);
-/** dmab_last_error() - detail of this thread's last failed call, or "". */
+/**
+ * dmab_last_error() - detail of this thread's last failed call, or "".
+ *
+ * The text is meaningful right after a call of this thread that returned a
+ * negative errno, and describes that failure. Successful calls do not clear
+ * it, so after a success it may describe an older failure: read it only when
+ * a call has just failed. The string is this thread's storage: valid until
+ * this thread's next call into the library (which may overwrite it) and
+ * never after the thread exits; copy it to keep it.
+ *
+ * Return: the text, never NULL.
+ */
 DMAB_API const char *dmab_last_error(void);
-/** dmab_version() - the library's version string, e.g. "0.1.0". */
+/** dmab_version() - the library's version string, e.g. "0.2.0". */
 DMAB_API const char *dmab_version(void);
 
 #ifdef __cplusplus

@@ -62,36 +62,54 @@ static void refill(struct sim_region *r, size_t off, size_t line)
 	memcpy(r->snap + off, r->dram + off, line);
 }
 
-static void apply(struct dmab_sim *sim, const struct sim_pending *p)
+/* One line of a pending range, inside cached region @r at @off. */
+static void apply_line(struct dmab_sim *sim, enum dmab__op op, struct sim_region *r, size_t off)
 {
-	struct sim_region *r = NULL;
 	size_t line = sim->line;
 
-	for (size_t done = 0; done < p->len; done += line) {
-		uintptr_t a = p->start + done;
-
-		if (!r || a - r->base >= r->len)
-			r = dmab__sim_find(sim, a);
-		if (!r || !r->dram) {
-			sim->st.unmodelled_lines++;
-			continue;
-		}
-		size_t off = a - r->base;
-
-		if (dirty(r, off, line)) {
-			if (p->op == DMAB__INVAL) {
-				/* CPU stores lost: almost always a driver bug */
-				sim->st.lines_discarded++;
-			} else {
-				write_back(r, off, line);
-				sim->st.lines_written_back++;
-			}
-		}
-		if (p->op != DMAB__CLEAN) {
-			refill(r, off, line);
-			sim->st.lines_refilled++;
+	if (dirty(r, off, line)) {
+		if (op == DMAB__INVAL) {
+			/* CPU stores lost: almost always a driver bug */
+			sim->st.lines_discarded++;
+		} else {
+			write_back(r, off, line);
+			sim->st.lines_written_back++;
 		}
 	}
+	if (op != DMAB__CLEAN) {
+		refill(r, off, line);
+		sim->st.lines_refilled++;
+	}
+}
+
+/*
+ * The range's lines are start + k * line, k < its line count. Only those in
+ * cached regions are modelled, region by region; the rest are counted, not
+ * walked, so a huge range costs what it overlaps of registered memory.
+ * Regions do not overlap (memory.c), so each line is applied at most once.
+ */
+static void apply(struct dmab_sim *sim, const struct sim_pending *p)
+{
+	size_t line = sim->line;
+	uintptr_t s = p->start;
+	uint64_t lines = p->len / line + (p->len % line != 0), modelled = 0;
+
+	for (size_t i = 0; i < sim->nregions; i++) {
+		struct sim_region *r = &sim->regions[i];
+		uintptr_t end = r->base + r->len;
+
+		if (!r->dram || end <= s)
+			continue;
+		uint64_t lo = r->base > s ? (r->base - s + line - 1) / line : 0;
+		uint64_t hi = (end - s + line - 1) / line;
+
+		if (hi > lines)
+			hi = lines;
+		for (uint64_t k = lo; k < hi; k++)
+			apply_line(sim, p->op, r, (size_t)(s + k * line - r->base));
+		modelled += hi > lo ? hi - lo : 0;
+	}
+	sim->st.unmodelled_lines += lines - modelled;
 }
 
 void dmab__sim_issue(struct dmab_sim *sim, enum dmab__op op, uintptr_t start, size_t len)

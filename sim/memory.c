@@ -181,6 +181,40 @@ int dmab_sim_unregister(struct dmab_sim *sim, void *base, size_t len)
 	return err;
 }
 
+int dmab__sim_phys_check(struct dmab_sim *sim, dmab_addr_t addr, size_t len, const char *what)
+{
+	uintptr_t a = (uintptr_t)addr;
+	bool ok = addr == (dmab_addr_t)a && a + len > a;
+
+	for (size_t done = 0; ok && done < len;) {
+		struct sim_region *r = dmab__sim_find(sim, a + done);
+
+		ok = r != NULL;
+		if (ok)
+			done += r->base + r->len - (a + done);
+	}
+	if (!ok)
+		return dmab__fail(-EFAULT, "%s: bus range 0x%llx+%zu is not all registered memory",
+				  what, (unsigned long long)addr, len);
+	return 0;
+}
+
+void dmab__sim_phys_copy(struct dmab_sim *sim, uintptr_t a, void *dst, const void *src, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		struct sim_region *r = dmab__sim_find(sim, a + done);
+		size_t off = a + done - r->base;
+		size_t n = r->len - off < len - done ? r->len - off : len - done;
+		uint8_t *mem = r->dram ? r->dram + off : (uint8_t *)r->base + off;
+
+		if (src)
+			memcpy(mem, (const uint8_t *)src + done, n);
+		else
+			memcpy((uint8_t *)dst + done, mem, n);
+		done += n;
+	}
+}
+
 /*
  * The device's view of [addr, addr+len): DRAM for cached memory, the memory
  * itself for uncached. The range may cross adjacent regions. With @src the
@@ -198,33 +232,16 @@ static int dma(struct dmab_sim *sim, dmab_addr_t addr, void *dst, const void *sr
 		return 0;
 	pthread_mutex_lock(&sim->lock);
 	dmab__sim_chaos(sim);
-	bool ok = addr == (dmab_addr_t)a && a + len > a;
+	int err = sim->ttbr ? dmab__sim_walk_dma(sim, addr, dst, src, len, what)
+			    : dmab__sim_phys_check(sim, addr, len, what);
 
-	for (size_t done = 0; ok && done < len;) {
-		struct sim_region *r = dmab__sim_find(sim, a + done);
-
-		ok = r != NULL;
-		if (ok)
-			done += r->base + r->len - (a + done);
-	}
-	if (!ok) {
+	if (err) {
 		sim->st.dev_faults++;
 		pthread_mutex_unlock(&sim->lock);
-		return dmab__fail(-EFAULT, "%s: bus range 0x%llx+%zu is not all registered memory",
-				  what, (unsigned long long)addr, len);
+		return err;
 	}
-	for (size_t done = 0; done < len;) {
-		struct sim_region *r = dmab__sim_find(sim, a + done);
-		size_t off = a + done - r->base;
-		size_t n = r->len - off < len - done ? r->len - off : len - done;
-		uint8_t *mem = r->dram ? r->dram + off : (uint8_t *)r->base + off;
-
-		if (src)
-			memcpy(mem, (const uint8_t *)src + done, n);
-		else
-			memcpy((uint8_t *)dst + done, mem, n);
-		done += n;
-	}
+	if (!sim->ttbr)
+		dmab__sim_phys_copy(sim, a, dst, src, len);
 	if (src)
 		sim->st.dev_writes++;
 	else

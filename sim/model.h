@@ -41,7 +41,10 @@ struct dmab_sim {
 	size_t nregions, capregions;
 	struct sim_pending *pending;
 	size_t npending, cappending;
-	size_t users; /* devices on this simulator */
+	size_t users;  /* devices on this simulator */
+	uint64_t ttbr; /* the root table the device's DMA walks; 0: bus = CPU address */
+	bool faulted;  /* @fault holds the last translation fault */
+	struct dmab_sim_fault fault;
 	struct dmab_sim_stats st;
 };
 
@@ -55,6 +58,19 @@ struct sim_region *dmab__sim_find(struct dmab_sim *sim, uintptr_t addr);
 int dmab__sim_add(struct dmab_sim *sim, void *base, size_t len, bool cached, bool owned,
 		  const char *what);
 int dmab__sim_remove(struct dmab_sim *sim, void *base, size_t len, const char *what);
+
+/*
+ * memory.c: is [addr, addr+len) all registered memory (-EFAULT if not)?
+ * Copy @src into its device view, or the view into @dst; checked first.
+ */
+int dmab__sim_phys_check(struct dmab_sim *sim, dmab_addr_t addr, size_t len, const char *what);
+void dmab__sim_phys_copy(struct dmab_sim *sim, uintptr_t a, void *dst, const void *src, size_t len);
+/* walk.c: the device's DMA of IOVAs through the table at sim->ttbr. A
+ * translation fault is recorded in sim->fault and is -EFAULT. */
+int dmab__sim_walk_dma(struct dmab_sim *sim, dmab_addr_t iova, void *dst, const void *src,
+		       size_t len, const char *what);
+/* walk.c: the backend's iommu hook. */
+int dmab__sim_attach(struct dmab_sim *sim, uint64_t root);
 
 /* cache.c: set up chaos from the config. */
 void dmab__sim_chaos_init(struct dmab_sim *sim, uint64_t seed, double rate);

@@ -53,6 +53,8 @@ static int wanted(const struct dmab_device_config *cfg, const struct dmab_arch_o
 	const char *name = cfg->backend;
 
 	*out = NULL;
+	if (name && !*name)
+		return dmab__fail(-EINVAL, "empty backend name (NULL picks one)");
 	for (const struct dmab_arch_ops *const *o = dmab__arch_list; *o; o++) {
 		const char *why = (*o)->claims ? (*o)->claims(cfg) : NULL;
 
@@ -131,4 +133,14 @@ void dmab__arch_release(struct dmab_arch *a)
 const struct dmab_arch *dmab__device_arch(const struct dmab_device *dev)
 {
 	return dev ? &dev->arch : NULL;
+}
+
+const char *dmab_device_backend_desc(const struct dmab_device *dev)
+{
+	const char *d;
+
+	if (!dev || !dev->arch.ops)
+		return "";
+	d = dev->arch.ops->describe ? dev->arch.ops->describe(&dev->arch) : NULL;
+	return d ? d : dev->arch.ops->name;
 }

@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "debug/debug.h"
 #include "internal.h"
 #include "mem/mem.h"
 #include "os/os.h"
 #include "os/topology.h"
+#include "xlate/iommu.h"
 
 /* The smallest config size there is: the fields up to and including @sim. */
 #define CONFIG_V1_SIZE (offsetof(struct dmab_device_config, sim) + sizeof(struct dmab_sim *))
@@ -115,10 +117,14 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	unsigned bits = cfg.dma_bits ? cfg.dma_bits : 64;
 
 	dev->mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+	dev->cfg = cfg;
+	dev->cfg.name = dev->cfg.backend = NULL;
 	dev->numa_node = cfg.numa_node;
 	dev->mode = cfg.sync_mode;
 	dev->xlate = &dmab__xlate_identity;
 	dev->xlate_ctx = NULL;
+	atomic_init(&dev->direct_lo, UINTPTR_MAX);
+	atomic_init(&dev->direct_hi, 0);
 
 	err = dmab__ctr_init(&dev->c);
 	if (err) {
@@ -136,13 +142,23 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__xlate_init(dev, cfg.xlate);
 	if (err)
 		goto fail_xlate;
+	err = dmab__iommu_init(dev, &cfg);
+	if (err)
+		goto fail_iommu;
 	err = dmab__bounce_init(dev, &cfg);
 	if (err)
 		goto fail_bounce;
+	err = dmab__debug_init(dev, &cfg);
+	if (err)
+		goto fail_debug;
 	*out = dev;
 	return 0;
 
+fail_debug:
+	dmab__bounce_fini(dev);
 fail_bounce:
+	dmab__iommu_fini(dev);
+fail_iommu:
 	dmab__xlate_fini(dev);
 fail_xlate:
 	dmab__memdev_fini(dev);
@@ -161,16 +177,23 @@ int dmab_device_destroy(struct dmab_device *dev)
 {
 	if (!dev)
 		return dmab__fail(-EINVAL, "device_destroy: NULL device");
-	uint64_t live = atomic_load(&dev->c.live);
+	int err = dmab__debug_teardown(dev, __builtin_return_address(0));
+
+	if (err)
+		return err;
+	/* Direct entries, and bounce mappings (counted by their slots' owner). */
+	uint64_t live = atomic_load(&dev->c.live) + dmab__bounce_live(dev);
 
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
 				  dev->name, (unsigned long long)live);
-	int err = dmab__memdev_busy(dev);
+	err = dmab__memdev_busy(dev);
 
 	if (err)
 		return err;
+	dmab__debug_fini(dev);
 	dmab__bounce_fini(dev);
+	dmab__iommu_fini(dev);
 	dmab__xlate_fini(dev);
 	dmab__memdev_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
@@ -214,6 +237,8 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];
 	dmab__bounce_stats(dev, out);
 	dmab__memdev_stats(dev, out);
+	dmab__iommu_stats(dev, out);
+	dmab__debug_stats(dev, out);
 	out->backend = dev->arch.ops->name;
 	out->line_size = dev->arch.line;
 	return 0;

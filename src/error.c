@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Error words, the per-thread detail of the last failure, the version. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,8 @@ const char *dmab_strerror(int err)
 	case -EIO:
 		return "the platform refused the operation";
 	default:
-		return err < 0 ? strerror(-err) : "not an error code";
+		/* -INT_MIN does not exist: that one is no errno either. */
+		return err < 0 && err != INT_MIN ? strerror(-err) : "not an error code";
 	}
 }
 

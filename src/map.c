@@ -13,7 +13,9 @@
  */
 #include <errno.h>
 
+#include "debug/debug.h"
 #include "steps.h"
+#include "xlate/iommu.h"
 
 #define DMAB__KNOWN_ATTRS (DMAB_ATTR_SKIP_CPU_SYNC | DMAB_ATTR_NO_WARN)
 
@@ -33,9 +35,10 @@ static int check_call(struct dmab_device *dev, enum dmab_dir dir, unsigned attrs
 static int check_buffer(struct dmab_device *dev, const void *cpu, size_t len, const char *what,
 			int index)
 {
-	if ((!cpu && len) || !dmab__range_ok((uintptr_t)cpu, len))
+	if ((!cpu && len) || !dmab__lines_ok((uintptr_t)cpu, len, dev->arch.line))
 		return dmab__fail(-EINVAL, "%s: %s: entry %d: %s", what, dev->name, index,
-				  !cpu ? "NULL address" : "address + length overflows");
+				  !cpu ? "NULL address"
+				       : "address + length, rounded to whole lines, overflows");
 	return 0;
 }
 
@@ -89,8 +92,10 @@ static inline void release_entry(struct dmab_device *dev, struct dmab__hold *h,
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, e->bus, e->len);
 }
 
-/* Take @n entries off the live count; refuse to go below zero. The unmap's
- * one locked operation, before anything is issued, as in add_live(). */
+/* Take @n direct entries off the live count; refuse to go below zero. The
+ * unmap's one locked operation, before anything is issued, as in add_live().
+ * Bounce mappings are counted by their pool (dmab__bounce_live): they leave
+ * the count only when their slots are really freed. */
 static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 {
 	uint_fast64_t live = atomic_load_explicit(&dev->c.live, memory_order_relaxed);
@@ -98,7 +103,8 @@ static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 	do {
 		if (live < n)
 			return dmab__fail(
-			    -EINVAL, "%s: %s: %llu entries to unmap but only %llu are mapped", what,
+			    -EINVAL,
+			    "%s: %s: %llu direct entries to unmap but only %llu are mapped", what,
 			    dev->name, (unsigned long long)n, (unsigned long long)live);
 	} while (!atomic_compare_exchange_weak_explicit(
 	    &dev->c.live, &live, live - n, memory_order_relaxed, memory_order_relaxed));
@@ -108,11 +114,15 @@ static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
 /*
  * The one locked operation of a map: live must be exact across threads (see
  * counters.h). It comes before any maintenance is issued, so that it does
- * not wait for this call's own write-backs.
+ * not wait for this call's own write-backs. @entries are direct ones, in
+ * the bus span [lo, hi) (empty if lo >= hi).
  */
-static void add_live(struct dmab_device *dev, uint64_t entries)
+static void add_live(struct dmab_device *dev, uint64_t entries, uintptr_t lo, uintptr_t hi)
 {
-	atomic_fetch_add_explicit(&dev->c.live, entries, memory_order_relaxed);
+	if (lo < hi)
+		dmab__direct_note(dev, lo, hi);
+	if (entries)
+		atomic_fetch_add_explicit(&dev->c.live, entries, memory_order_relaxed);
 }
 
 /*
@@ -141,18 +151,35 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
-	struct dmab__entry e;
+	if (dev->iommu) {
+		struct dmab_sg one = {.addr = cpu, .len = len};
 
-	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
+		err = dmab__iommu_map_sg(dev, &one, 1, dir, attrs, what);
+		*out = one.dma_addr;
+		return err < 0 ? err : 0;
+	}
+	struct dmab__entry e;
+	struct dmab__dbg_pend *dp = NULL;
+	struct dmab_sg chk = dmab__dbg_one(cpu, 0, len);
+
+	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &chk, 1, &dp);
 	if (err)
 		return err;
+	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
+	if (err) {
+		dmab__debug_abort(dev, dp);
+		return err;
+	}
 	*out = e.bus;
+	chk.dma_addr = e.bus;
+	dmab__debug_map_end(dev, dp, &chk, 1);
 
 	struct dmab__batch b;
 	struct dmab__tally n = {.mappings = e.pool != NULL};
 
 	/* Nothing fails from here on. */
-	add_live(dev, 1);
+	if (!e.pool)
+		add_live(dev, 1, (uintptr_t)e.bus, (uintptr_t)e.bus + len);
 	dmab__batch_init(&b);
 	dmab__entry_for_device(&b, dev, &e, dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent),
 			       &n);
@@ -173,13 +200,28 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 		return dmab__fail(-EINVAL, "%s: %s: zero length", what, dev->name);
 
 	struct dmab__entry e;
-	int bounced = dmab__find(dev, addr, len, true, &e, what, 0);
+	struct dmab__dbg_pend *dp = NULL;
+	struct dmab_sg chk = dmab__dbg_one(NULL, addr, len);
 
-	if (bounced < 0)
-		return bounced;
-	err = drop_live(dev, 1, what);
+	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &chk, 1, &dp);
 	if (err)
 		return err;
+	int bounced = dmab__find(dev, addr, len, true, &e, what, 0);
+
+	if (bounced < 0) {
+		dmab__debug_abort(dev, dp);
+		return bounced;
+	}
+	if (dev->iommu) {
+		struct dmab_sg one = {.addr = e.cpu, .len = len, .dma_addr = addr, .dma_len = len};
+
+		return dmab__iommu_unmap_sg(dev, &one, 1, dir, attrs, what);
+	}
+	err = bounced ? 0 : drop_live(dev, 1, what);
+	if (err) {
+		dmab__debug_abort(dev, dp);
+		return err;
+	}
 
 	struct dmab__batch b;
 	struct dmab__tally n = {0};
@@ -190,6 +232,7 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	(void)dmab__batch_finish(&b);
 	release_entry(dev, NULL, &e);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
+	dmab__debug_unmap_end(dev, dp);
 	return 0;
 }
 
@@ -219,11 +262,19 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
+	if (dev->iommu)
+		return dmab__iommu_map_sg(dev, sg, nents, dir, attrs, what);
+	struct dmab__dbg_pend *dp = NULL;
+
+	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
+	if (err)
+		return err;
 	struct dmab__facts f;
 	struct dmab__hold h;
 	struct dmab__entry tmp;
 	struct dmab__tally n = {0};
 	uint64_t bounced = 0;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
 
 	dmab__facts_get(&f, dev, nents);
 	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
@@ -241,11 +292,16 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 			}
 			dmab__hold_release(&h);
 			dmab__facts_put(&f, dev);
+			dmab__debug_abort(dev, dp);
 			return err;
 		}
 		sg[i].dma_addr = e->bus;
 		sg[i].dma_len = sg[i].len;
 		bounced += e->pool != NULL;
+		if (!e->pool && e->len) {
+			lo = e->bus < lo ? (uintptr_t)e->bus : lo;
+			hi = e->bus + e->len > hi ? (uintptr_t)(e->bus + e->len) : hi;
+		}
 	}
 	dmab__hold_release(&h);
 	n.mappings = bounced;
@@ -253,7 +309,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__batch b;
 	struct dmab__rule r = dmab__rule(DMAB__CALL_MAP, dir, attrs, dev->coherent);
 
-	add_live(dev, (uint64_t)nents);
+	add_live(dev, (uint64_t)nents - bounced, lo, hi);
 	dmab__batch_init(&b);
 	bool work = dmab__rule_work(r, n.mappings > 0);
 
@@ -266,6 +322,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	(void)dmab__batch_finish(&b);
 	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_MAPS, &n);
+	dmab__debug_map_end(dev, dp, sg, nents);
 	return nents;
 }
 
@@ -275,6 +332,13 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	static const char what[] = "unmap_sg";
 	int err = check_list(dev, sg, nents, dir, attrs, what);
 
+	if (err)
+		return err;
+	if (dev->iommu)
+		return dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what);
+	struct dmab__dbg_pend *dp = NULL;
+
+	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
 	if (err)
 		return err;
 	struct dmab__facts f;
@@ -290,13 +354,15 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		err = dmab__find_sg(dev, &sg[i], true, dmab__facts_at(fu, i, &one), what, i);
 		if (err < 0) {
 			dmab__facts_put(&f, dev);
+			dmab__debug_abort(dev, dp);
 			return err;
 		}
 		copies += (size_t)err;
 	}
-	err = drop_live(dev, (uint64_t)nents, what);
+	err = copies < (size_t)nents ? drop_live(dev, (uint64_t)nents - copies, what) : 0;
 	if (err) {
 		dmab__facts_put(&f, dev);
+		dmab__debug_abort(dev, dp);
 		return err;
 	}
 
@@ -336,5 +402,6 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	}
 	dmab__facts_put(&f, dev);
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
+	dmab__debug_unmap_end(dev, dp);
 	return 0;
 }

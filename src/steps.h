@@ -34,7 +34,16 @@ DMAB__HOT int dmab__find(struct dmab_device *dev, dmab_addr_t bus, size_t len, b
 		if (r)
 			return r;
 	}
-	int err = dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, &e->cpu);
+	if (!dmab__lines_ok((uintptr_t)bus, len, dev->arch.line))
+		return dmab__fail(-EINVAL, "%s: %s: 0x%llx+%zu, rounded to whole lines, overflows",
+				  what, dev->name, (unsigned long long)bus, len);
+	/* Normal mode's cheap check at unmap (@whole): never maintain what no
+	 * direct mapping of this device ever covered (an address from nowhere
+	 * would fault). A sync is not checked so (dmabatch.h); an IOMMU
+	 * keeps its own record of what is mapped. */
+	int err = !whole || dev->iommu || dmab__direct_seen(dev, (uintptr_t)bus, len)
+		      ? dmab__xlate_to_cpu(dev->xlate, dev->xlate_ctx, bus, len, &e->cpu)
+		      : -EINVAL;
 
 	if (err)
 		return index < 0

@@ -2,15 +2,18 @@
 /* The sync calls, single, sg and batched, as the rules in rules.h say. */
 #include <errno.h>
 
+#include "debug/debug.h"
 #include "steps.h"
+#include "xlate/iommu.h"
 
 static enum dmab__call call_of(bool for_device)
 {
 	return for_device ? DMAB__CALL_SYNC_FOR_DEVICE : DMAB__CALL_SYNC_FOR_CPU;
 }
 
-static int batch_sync(struct dmab__batch *b, struct dmab_device *dev, dmab_addr_t addr, size_t len,
-		      enum dmab_dir dir, bool for_device, const char *what)
+/* Inlined into the public calls, so that the checker's caller is theirs. */
+DMAB__HOT int batch_sync(struct dmab__batch *b, struct dmab_device *dev, dmab_addr_t addr,
+			 size_t len, enum dmab_dir dir, bool for_device, const char *what)
 {
 	if (!b || b->magic != DMAB__BATCH_MAGIC)
 		return dmab__fail(-EINVAL, "%s: batch not initialised", what);
@@ -19,6 +22,11 @@ static int batch_sync(struct dmab__batch *b, struct dmab_device *dev, dmab_addr_
 				  !dev	? "NULL device"
 				  : len ? "bad direction"
 					: "zero length");
+	struct dmab_sg one = dmab__dbg_one(NULL, addr, len);
+	int err = DMAB__DEBUG_SYNC(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, 1, !for_device, &one, 1);
+
+	if (err)
+		return err;
 	struct dmab__entry e;
 	int bounced = dmab__find(dev, addr, len, false, &e, what, -1);
 
@@ -51,8 +59,8 @@ int dmab_batch_sync_for_cpu(struct dmab_batch *b, struct dmab_device *dev, dmab_
 			  "batch_sync_for_cpu");
 }
 
-static int sync_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enum dmab_dir dir,
-		       bool for_device, const char *what)
+DMAB__HOT int sync_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enum dmab_dir dir,
+			  bool for_device, const char *what)
 {
 	struct dmab__batch b;
 
@@ -82,8 +90,8 @@ int dmab_sync_single_for_device(struct dmab_device *dev, dmab_addr_t addr, size_
  * the call with no maintenance done and no counter moved; its facts are kept
  * for the second phase (entry.h).
  */
-static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
-		   bool for_device, const char *what)
+DMAB__HOT int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
+		      bool for_device, const char *what)
 {
 	if (!dev || !sg || nents <= 0 || !dmab__dir_ok(dir))
 		return dmab__fail(-EINVAL, "%s: %s", what,
@@ -91,6 +99,13 @@ static int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum 
 				  : !sg	       ? "NULL list"
 				  : nents <= 0 ? "nents must be at least 1"
 					       : "bad direction");
+	if (dev->iommu)
+		return dmab__iommu_sync_sg(dev, sg, nents, dir, for_device, what);
+	int err =
+	    DMAB__DEBUG_SYNC(dev, what, DMAB_DEBUG_KIND_SG, dir, nents, !for_device, sg, nents);
+
+	if (err)
+		return err;
 	struct dmab__facts f;
 	struct dmab__entry tmp;
 	size_t copies = 0;

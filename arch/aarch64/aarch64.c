@@ -1,50 +1,58 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aarch64 at EL0: DC CVAC, DC CIVAC, DSB SY (insn.h has the instructions
- * and why). If the kernel does not let EL0 run them (an instruction traps),
- * the probe catches the signal and fails with a reason instead of killing
- * the caller.
+ * and why). Whether the kernel lets EL0 run them is tried once, in a
+ * short-lived child process (dmab__arch_child()): if an instruction traps,
+ * the child dies of it and the probe fails with the reason. The library
+ * never installs a signal handler. CPU errata that change the instructions
+ * are read from every CPU's MIDR_EL1 (errata.h), not trapped.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "errata.h"
 #include "insn.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct dmab__insn insn;
-static const char *failure;
-static sigjmp_buf trap_env;
-static volatile sig_atomic_t trapped_sig;
+static char failure[160];
+static char desc[320];
 
-static void on_trap(int sig)
+static void try_insns(void *buf)
 {
-	trapped_sig = sig;
-	siglongjmp(trap_env, 1);
+	dmab__insn_detect(buf);
 }
 
 static void detect(void)
 {
-	static const int sigs[] = {SIGILL, SIGSEGV, SIGBUS};
-	struct sigaction act, old[3];
+	char why[64] = "";
+	struct dmab__insn found = {0};
+	struct dmab__a64_errata errata;
 
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = on_trap;
-	sigemptyset(&act.sa_mask);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &act, &old[i]);
-	if (sigsetjmp(trap_env, 1) == 0) {
-		failure = dmab__insn_detect(&insn);
-	} else {
-		failure = trapped_sig == SIGILL ? "EL0 cache maintenance is disabled (SIGILL on "
-						  "CTR_EL0 or DC CVAC/CIVAC)"
-						: "EL0 cache maintenance faulted (SIGSEGV/SIGBUS)";
+	if (dmab__arch_child(try_insns, &found, sizeof(found), why, sizeof(why)) != 0) {
+		snprintf(failure, sizeof(failure),
+			 "EL0 cache maintenance is not allowed here (%s on CTR_EL0 or DC "
+			 "CVAC/CIVAC in the probe process)",
+			 why);
+		return;
 	}
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
+	if (found.line < 16 || found.line > 2048) {
+		snprintf(failure, sizeof(failure), "CTR_EL0 gives an implausible line size (%zu)",
+			 found.line);
+		return;
+	}
+	if (dmab__a64_errata_scan(DMAB__A64_CPU_ROOT, &errata) == 0)
+		found.clean_civac = errata.clean_is_civac;
+	else
+		errata.desc[0] = '\0';
+	insn = found;
+	snprintf(desc, sizeof(desc),
+		 "aarch64: %s for clean, dc civac for invalidate and clean+invalidate, %s to "
+		 "complete, %zu-byte lines (CTR_EL0)%s%s",
+		 dmab__insn_name(&insn, DMAB__CLEAN), dmab__insn_barrier(&insn), insn.line,
+		 errata.desc[0] ? "; " : "", errata.desc);
 }
 
 static int a64_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
@@ -55,7 +63,7 @@ static int a64_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, 
 	if (err)
 		return err;
 	pthread_once(&once, detect);
-	if (failure) {
+	if (failure[0]) {
 		snprintf(why, whylen, "%s", failure);
 		return -ENODEV;
 	}
@@ -75,10 +83,17 @@ static void a64_complete(struct dmab_arch *a)
 	dmab__insn_complete(&insn);
 }
 
+static const char *a64_describe(const struct dmab_arch *a)
+{
+	(void)a;
+	return desc;
+}
+
 const struct dmab_arch_ops dmab__arch_aarch64 = {
     .name = DMAB__INSN_ARCH,
     .flags = DMAB__ARCH_MAINTAINS | DMAB__ARCH_AUTO,
     .probe = a64_probe,
     .issue = a64_issue,
     .complete = a64_complete,
+    .describe = a64_describe,
 };

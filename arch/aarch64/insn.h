@@ -24,13 +24,14 @@
 
 struct dmab__insn {
 	size_t line;
+	bool clean_civac; /* DC CIVAC for clean too (Cortex-A53 errata, errata.h) */
 };
 
 /*
  * Read CTR_EL0, then run each instruction once on a line of its own. If the
  * kernel does not let EL0 do this, an instruction traps (SIGILL, or
- * SIGSEGV/SIGBUS): the backend calls this under a signal guard. Returns
- * NULL once every instruction ran.
+ * SIGSEGV/SIGBUS): the backend calls this in a probe child process that
+ * the trap may kill. Returns NULL once every instruction ran.
  */
 static inline const char *dmab__insn_detect(struct dmab__insn *in)
 {
@@ -51,7 +52,7 @@ static inline void dmab__insn_issue(const struct dmab__insn *in, enum dmab__op o
 {
 	size_t line = in->line;
 
-	if (op == DMAB__CLEAN) {
+	if (op == DMAB__CLEAN && !in->clean_civac) {
 		for (; p < end; p += line)
 			__asm__ volatile("dc cvac, %0" ::"r"(p) : "memory");
 	} else {
@@ -77,8 +78,7 @@ static inline void dmab__insn_drain(void)
 
 static inline const char *dmab__insn_name(const struct dmab__insn *in, enum dmab__op op)
 {
-	(void)in;
-	return op == DMAB__CLEAN ? "dc cvac" : "dc civac";
+	return op == DMAB__CLEAN && !in->clean_civac ? "dc cvac" : "dc civac";
 }
 
 static inline const char *dmab__insn_barrier(const struct dmab__insn *in)

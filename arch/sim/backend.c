@@ -87,6 +87,17 @@ static int sim_owned(const struct dmab_arch *a, enum dmab__owned what, void *bas
 	return err;
 }
 
+static int sim_iommu(struct dmab_arch *a, uint64_t root)
+{
+	struct dmab_sim *sim = a->priv;
+
+	pthread_mutex_lock(&sim->lock);
+	int err = dmab__sim_attach(sim, root);
+
+	pthread_mutex_unlock(&sim->lock);
+	return err;
+}
+
 const struct dmab_arch_ops dmab__arch_sim = {
     .name = "sim",
     .flags = DMAB__ARCH_MAINTAINS,
@@ -96,4 +107,5 @@ const struct dmab_arch_ops dmab__arch_sim = {
     .issue = sim_issue,
     .complete = sim_complete,
     .owned = sim_owned,
+    .iommu = sim_iommu,
 };

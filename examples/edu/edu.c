@@ -72,7 +72,13 @@ static int sysfs_link_name(const char *bdf, const char *link, char *buf, size_t 
 		return -errno;
 	target[n] = '\0';
 	slash = strrchr(target, '/');
-	snprintf(buf, len, "%s", slash ? slash + 1 : target);
+	const char *name = slash ? slash + 1 : target;
+	size_t n_len = strlen(name);
+
+	/* A name that does not fit is an error, not a truncated name. */
+	if (n_len >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, name, n_len + 1);
 	return 0;
 }
 

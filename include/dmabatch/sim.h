@@ -103,6 +103,8 @@ struct dmab_sim_config {
  * @dev_reads:          successful device reads.
  * @dev_writes:         successful device writes.
  * @dev_faults:         device accesses refused with -EFAULT.
+ * @translation_faults: device accesses an IOMMU table refused (a subset of
+ *                      dev_faults; see dmab_sim_last_fault()).
  * @regions:            registered regions now.
  * @devices:            devices on this simulator now.
  * @line_size:          the simulator's line size.
@@ -121,7 +123,33 @@ struct dmab_sim_stats {
 	size_t regions;
 	size_t devices;
 	size_t line_size;
+	uint64_t translation_faults;
 };
+
+/**
+ * struct dmab_sim_fault - a translation fault of the simulated device.
+ * @iova:   the first address of the access that could not be translated.
+ * @level:  the table level (0 to 3) whose descriptor refused it.
+ * @reason: words for it, static storage ("invalid descriptor", "table
+ *          not in simulated memory", "write to a read-only page", ...).
+ */
+struct dmab_sim_fault {
+	dmab_addr_t iova;
+	int level;
+	const char *reason;
+};
+
+/**
+ * dmab_sim_last_fault() - the last translation fault, when a device on
+ * @sim maps through an emulated IOMMU (dmab_device_config.iommu). Then
+ * dmab_sim_dev_read() and dmab_sim_dev_write() take IOVAs and walk the
+ * device's table as a non-coherent walker does: reading each descriptor
+ * from the DRAM view, so a PTE the CPU wrote but did not clean is not seen.
+ * One IOMMU device per simulator at a time (another is -EBUSY at creation).
+ * Return: 0 and *@out; -ENOENT if no fault happened; -EINVAL for NULL.
+ */
+DMAB_API DMAB_NODISCARD int dmab_sim_last_fault(const struct dmab_sim *sim,
+						struct dmab_sim_fault *out);
 
 /**
  * dmab_sim_create() - create a simulator with no memory registered.

@@ -29,6 +29,7 @@ struct dmab_trace_rec {
 
 /**
  * dmab_trace_get() - the records of a device on the trace backend.
+ * @dev:  the device; its backend must be "trace".
  * @recs: receives a pointer valid until the next call that maps, syncs or
  *        clears on this device.
  * @n:    receives the number of records.

@@ -112,8 +112,10 @@ static void pool_free_rcu(struct rcu_head *head)
 void dmab__bounce_pools_fini(struct dmab__bounce_pools *bp)
 {
 	/* Retired pools still waiting for their grace period go first: their
-	 * destruction talks to the device. */
-	rcu_barrier();
+	 * destruction talks to the device. Only if there are any: liburcu
+	 * allocates in rcu_barrier() and aborts when it cannot. */
+	if (atomic_load(&bp->retired))
+		rcu_barrier();
 	struct dmab__pool *p = atomic_load_explicit(&bp->pools, memory_order_acquire);
 
 	while (p) {
@@ -317,7 +319,7 @@ static int alloc_in_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, un
  * shrank it: look again) or it is at its limit (-ENOSPC). The first pool is
  * made here too, at the first allocation.
  */
-static int grow(struct dmab__bounce_pools *bp, unsigned gen)
+static int grow(struct dmab__bounce_pools *bp, unsigned gen, struct dmab__pool **made)
 {
 	int err = 0;
 
@@ -351,6 +353,7 @@ static int grow(struct dmab__bounce_pools *bp, unsigned gen)
 		atomic_store(&bp->page, p->mem.page);
 	} else {
 		atomic_fetch_add(&bp->grown, 1);
+		*made = p;
 	}
 	atomic_fetch_add(&bp->npools, 1);
 	atomic_fetch_add(&bp->total_slots, p->nslots);
@@ -360,12 +363,64 @@ out:
 	return err;
 }
 
+/*
+ * Unlink an empty extra pool and free it after a grace period. @p may be
+ * gone already (retired and freed by another thread): it is touched only
+ * once found in the list, where a pool is never freed.
+ */
+static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
+{
+	pthread_mutex_lock(&bp->grow_lock);
+	lock_all(bp);
+	/* The first pool is never retired: the search starts after it. */
+	struct dmab__pool *_Atomic *link =
+	    &atomic_load_explicit(&bp->pools, memory_order_relaxed)->next;
+	struct dmab__pool *q;
+
+	while ((q = atomic_load_explicit(link, memory_order_relaxed)) && q != p)
+		link = &q->next;
+	bool empty = q == p;
+
+	for (unsigned a = 0; a < bp->nareas && empty; a++)
+		empty = atomic_load_explicit(&p->area[a].used, memory_order_relaxed) == 0;
+	if (empty) {
+		atomic_store_explicit(link, next_pool(p), memory_order_release);
+		p->retired = true;
+		atomic_fetch_sub(&bp->npools, 1);
+		atomic_fetch_sub(&bp->total_slots, p->nslots);
+		atomic_fetch_add(&bp->gen, 1);
+	}
+	unlock_all(bp);
+	pthread_mutex_unlock(&bp->grow_lock);
+	if (empty) {
+		atomic_fetch_add(&bp->retired, 1);
+		call_rcu(&p->rcu, pool_free_rcu);
+	}
+}
+
+/*
+ * An extra pool this call made but did not take slots from (another thread
+ * freed room meanwhile) is retired now: retirement is otherwise reached
+ * only from the free of a slot, which such a pool never sees. Others may
+ * have used and retired it since; retire() copes.
+ */
+static int got(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *made,
+	       struct dmab__pool *pool)
+{
+	if (made && made != pool) {
+		dmab__hold_release(h); /* retire() takes every area lock */
+		retire(bp, made);
+	}
+	return 0;
+}
+
 int dmab__slots_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_t n, uint64_t cmask,
 		      uint64_t want, struct dmab__pool **pool, size_t *first)
 {
 	/* A list goes on where its previous entry went (its area is still
 	 * locked); a new call starts in the calling CPU's area. */
 	unsigned start = h && h->area >= 0 ? (unsigned)h->area : dmab__bounce_cpu_area(bp);
+	struct dmab__pool *made = NULL;
 
 	for (;;) {
 		unsigned gen = atomic_load_explicit(&bp->gen, memory_order_acquire);
@@ -375,46 +430,29 @@ int dmab__slots_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_
 					      pool, first);
 
 			if (r > 0)
-				return 0;
+				return got(bp, h, made, *pool);
 			if (r < 0) {
 				/* alloc_in_area left nothing held */
 				*pool = alloc_slow(bp, start, n, cmask, want, first);
 				if (*pool)
-					return 0;
+					return got(bp, h, made, *pool);
 				break;
 			}
 		}
-		int err = grow(bp, gen);
+		struct dmab__pool *now = NULL;
+		int err = grow(bp, gen, &now);
 
-		if (err)
+		if (now) {
+			if (made) /* ours, never used, and the list changed again */
+				retire(bp, made);
+			made = now;
+		}
+		if (err) {
+			if (made)
+				retire(bp, made);
 			return err;
+		}
 	}
-}
-
-/* Unlink an empty extra pool and free it after a grace period. */
-static void retire(struct dmab__bounce_pools *bp, struct dmab__pool *p)
-{
-	pthread_mutex_lock(&bp->grow_lock);
-	lock_all(bp);
-	bool empty = !p->retired;
-
-	for (unsigned a = 0; a < bp->nareas && empty; a++)
-		empty = atomic_load_explicit(&p->area[a].used, memory_order_relaxed) == 0;
-	if (empty) {
-		struct dmab__pool *_Atomic *link = &bp->pools;
-
-		while (atomic_load_explicit(link, memory_order_relaxed) != p)
-			link = &atomic_load_explicit(link, memory_order_relaxed)->next;
-		atomic_store_explicit(link, next_pool(p), memory_order_release);
-		p->retired = true;
-		atomic_fetch_sub(&bp->npools, 1);
-		atomic_fetch_sub(&bp->total_slots, p->nslots);
-		atomic_fetch_add(&bp->gen, 1);
-	}
-	unlock_all(bp);
-	pthread_mutex_unlock(&bp->grow_lock);
-	if (empty)
-		call_rcu(&p->rcu, pool_free_rcu);
 }
 
 void dmab__slots_free(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *p,

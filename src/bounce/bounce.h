@@ -15,6 +15,9 @@
 int dmab__bounce_init(struct dmab_device *dev, const struct dmab_device_config *cfg);
 void dmab__bounce_fini(struct dmab_device *dev);
 void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out);
+/* policy.c: bounce mappings live now, and whether any slot is held: a
+ * device with either cannot be destroyed. */
+uint64_t dmab__bounce_live(const struct dmab_device *dev);
 
 /* policy.c: must [cpu, cpu+len) bounce before it is even translated (forced,
  * or unaligned with DMAB_BOUNCE_UNALIGNED)? Pre: dev->bounce_pools. */

@@ -145,6 +145,19 @@ void dmab__bounce_placement(const struct dmab__bounce_pools *bp, uintptr_t orig,
 	*want = (orig & above) >> DMAB__SLOT_SHIFT;
 }
 
+uint64_t dmab__bounce_live(const struct dmab_device *dev)
+{
+	const struct dmab__bounce_pools *bp = dev->bounce_pools;
+
+	if (!bp)
+		return 0;
+	uint64_t live = atomic_load(&bp->live);
+
+	/* A held slot with no mapping counted cannot happen; should it, the
+	 * slots still keep the device from being destroyed under them. */
+	return live ? live : dmab__slots_used(bp) != 0;
+}
+
 void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out)
 {
 	struct dmab__bounce_pools *bp = dev->bounce_pools;
@@ -152,6 +165,7 @@ void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_node = -1;
 	if (!bp)
 		return;
+	out->live_mappings += atomic_load(&bp->live);
 	out->bounce_slots_total = atomic_load(&bp->total_slots);
 	out->bounce_slots_used = dmab__slots_used(bp);
 	out->bounce_slots_hwm = atomic_load(&bp->hwm);

@@ -60,7 +60,9 @@ int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, s
 	struct dmab__pool *p;
 
 	dmab__bounce_placement(bp, (uintptr_t)cpu, len, &offset, &cmask, &want);
-	if (offset + len > DMAB__SEG_BYTES)
+	/* The limit, not what this buffer's offset would allow: the two must
+	 * agree with dmab_max_mapping_size() exactly (offset <= its padding). */
+	if (len > dmab__bounce_limit(bp))
 		return dmab__fail(-ERANGE,
 				  "%s: %s: entry %d: %zu bytes must be bounced but the longest "
 				  "bounce mapping is %zu (see dmab_max_mapping_size)",
@@ -73,6 +75,7 @@ int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, s
 	if (err)
 		return err;
 	record(p, first, offset, (uintptr_t)cpu, len);
+	atomic_fetch_add_explicit(&bp->live, 1, memory_order_relaxed);
 	e->bus = p->bus + ((dmab_addr_t)first << DMAB__SLOT_SHIFT) + offset;
 	e->len = len;
 	e->cpu = p->cpu + (e->bus - p->bus);
@@ -187,5 +190,6 @@ bool dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
 		atomic_store_explicit(&s[k].head, 0, memory_order_relaxed);
 	}
 	dmab__slots_free(dev->bounce_pools, h, p, index - pad, pad + data);
+	atomic_fetch_sub_explicit(&dev->bounce_pools->live, 1, memory_order_relaxed);
 	return true;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../debug/debug.h"
 #include "../internal.h"
 #include "../os/os.h"
 #include "../rules.h"
@@ -185,10 +186,16 @@ int dmab__alloc(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_d
 				  "(a u-dma-buf, an O_SYNC /dev/mem-style device)",
 				  what, dev->name);
 
+	struct dmab__dbg_pend *dp = NULL;
+
+	if (dmab__debug_on(dev) && dmab__debug_alloc_begin_(dev, &dp))
+		return -ENOMEM;
 	struct dmab__alloc *a = calloc(1, sizeof(*a));
 
-	if (!a)
+	if (!a) {
+		dmab__debug_abort(dev, dp);
 		return dmab__fail(-ENOMEM, "%s: out of memory", what);
+	}
 	a->kind = kind;
 	a->dir = dir;
 	a->len = len;
@@ -201,6 +208,7 @@ int dmab__alloc(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_d
 	}
 	if (err) {
 		free(a);
+		dmab__debug_abort(dev, dp);
 		return err;
 	}
 	a->cpu = a->mem.base;
@@ -211,6 +219,10 @@ int dmab__alloc(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_d
 	pthread_mutex_unlock(&dev->mem->lock);
 	*cpu = a->cpu;
 	*dma = a->dma;
+	if (dp)
+		dmab__debug_alloc_end_(
+		    dev, dp, &DMAB__DBG_CALL(what, DMAB_DEBUG_KIND_ALLOC, dir, 0, 1, false), a->cpu,
+		    a->dma, a->len);
 	return 0;
 }
 
@@ -259,6 +271,8 @@ int dmab__free(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_di
 		return dmab__fail(-EINVAL, "%s: %s: %p %s; nothing freed", what, dev->name, cpu,
 				  why);
 	}
+	if (dmab__debug_on(dev))
+		dmab__debug_free_(dev, a->dma);
 	unexpose(dev, a);
 	put_region(dev, a);
 	free(a);

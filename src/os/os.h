@@ -125,5 +125,33 @@ int dmab__os_numa_node_of(void *addr);
  * topology.h) gives its pages back to their node. Nothing for the real one.
  */
 void dmab__os_numa_forget(void *base, size_t len);
+/* ---- for the DMA-API checker (src/os/process.c) ---- */
+
+/*
+ * The calling thread's stack, [*lo, *hi).
+ * Post: 0, or -1 if the system will not say (*lo and *hi untouched).
+ * Costly for the main thread (it reads the process's mappings): cache it.
+ */
+int dmab__os_thread_stack(uintptr_t *lo, uintptr_t *hi);
+
+enum dmab__os_prot {
+	DMAB__OS_PROT_READ = 1u << 0,
+	DMAB__OS_PROT_WRITE = 1u << 1,
+	DMAB__OS_PROT_EXEC = 1u << 2,
+};
+
+/*
+ * Call @fn(@arg, lo, hi, prot) for each mapping of the process's address
+ * space, [lo, hi) with its DMAB__OS_PROT_* bits, in address order, until it
+ * returns non-zero. The list is read in pieces: a mapping changed meanwhile
+ * by another thread may be seen old or new.
+ * Post: 0, @fn's non-zero return, or a negative errno if the list cannot be
+ * read.
+ */
+int dmab__os_each_mapping(int (*fn)(void *arg, uintptr_t lo, uintptr_t hi, unsigned prot),
+			  void *arg);
+
+/* A monotonic clock in nanoseconds (0 if the system has none). */
+uint64_t dmab__os_monotonic_ns(void);
 
 #endif /* DMAB_OS_H */

@@ -102,6 +102,26 @@ unsigned seam_bounce_areas(const struct dmab_device *dev)
 	return dev->bounce_pools ? dev->bounce_pools->nareas : 0;
 }
 
+static struct dmab_arch swapped_from;
+
+int seam_backend_swap(struct dmab_device *dev, const char *name)
+{
+	for (const struct dmab_arch_ops *const *o = dmab__arch_list; *o; o++) {
+		if (strcmp((*o)->name, name) != 0)
+			continue;
+		swapped_from = dev->arch;
+		dev->arch.ops = *o;
+		dev->arch.priv = NULL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void seam_backend_restore(struct dmab_device *dev)
+{
+	dev->arch = swapped_from;
+}
+
 /* ---- the fake topology ---- */
 
 #define FAKE_RANGES 256

@@ -41,6 +41,14 @@ int seam_owned_unregister(struct dmab_device *dev, void *base, size_t len);
  * a device that cannot bounce. */
 unsigned seam_bounce_areas(const struct dmab_device *dev);
 
+/* Put the device's cache maintenance on the built-in backend @name, over
+ * the device's own line size, without probing it: for tests of a backend's
+ * instruction stream on a machine whose kernel would refuse it. -EINVAL if
+ * this build has no such backend. seam_backend_restore() puts the original
+ * back (before the device is destroyed); one swap at a time. */
+int seam_backend_swap(struct dmab_device *dev, const char *name);
+void seam_backend_restore(struct dmab_device *dev);
+
 /*
  * A fake NUMA machine in place of the real topology: @nodes nodes (at most
  * SEAM_TOPO_NODES), of which those with @online set exist, @cpus CPUs each

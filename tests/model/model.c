@@ -2,6 +2,8 @@
 /* The model's device factories (model.h). */
 #include "model.h"
 
+unsigned model_debug;
+
 const char *const model_policy_name[MODEL_NPOLICY] = {"never", "force", "mask", "unaligned"};
 
 int model_device_create(struct dmab_sim *sim, enum model_policy p, enum dmab_sync_mode mode,
@@ -14,6 +16,7 @@ int model_device_create(struct dmab_sim *sim, enum model_policy p, enum dmab_syn
 	    .sim = sim,
 	    .pool_size = MODEL_POOL_SIZE,
 	    .pool_areas = 1,
+	    .debug = model_debug,
 	};
 
 	switch (p) {

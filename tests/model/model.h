@@ -27,6 +27,10 @@ extern const char *const model_policy_name[MODEL_NPOLICY];
  * registered line, and one area, so slots come in a predictable order. */
 #define MODEL_POOL_SIZE ((size_t)256 * 1024)
 
+/* dmab_device_config.debug for the devices model_device_create() makes
+ * from now on (the fuzz target turns the checker on with it); 0 at start. */
+extern unsigned model_debug;
+
 /* A device on @sim with policy @p and completion mode @mode. Return: as
  * dmab_device_create(). */
 int model_device_create(struct dmab_sim *sim, enum model_policy p, enum dmab_sync_mode mode,

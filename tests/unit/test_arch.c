@@ -40,11 +40,23 @@ static void test_line_size(void **state)
 	assert_true(line >= 16 && line <= 2048 && (line & (line - 1)) == 0);
 	if (want && *want)
 		assert_int_equal(line, strtoul(want, NULL, 10));
+	const char *desc = dmab_device_backend_desc(dev);
+
+	print_message("%s\n", desc);
 #if defined(__x86_64__)
 	assert_string_equal(dmab_device_backend(dev), "x86_64");
+	assert_string_equal(desc, "x86_64");
 #elif defined(__aarch64__)
+	char lines[32];
+
 	assert_string_equal(dmab_device_backend(dev), "aarch64");
+	/* qemu-user shows the host's sysfs: no MIDR_EL1 there, no errata */
+	assert_non_null(strstr(desc, "aarch64: dc cvac for clean, dc civac for invalidate"));
+	assert_non_null(strstr(desc, "dsb sy to complete"));
+	snprintf(lines, sizeof(lines), "%zu-byte lines", line);
+	assert_non_null(strstr(desc, lines));
 #endif
+	assert_string_equal(dmab_device_backend_desc(NULL), "");
 	destroy(dev);
 }
 

@@ -320,7 +320,7 @@ static void descriptor_bits(void **state)
 		const struct prot_case *pc = &cases[k];
 		uint64_t page_iova = (k + 1) * 1 * GiB + 4 * KiB,
 			 block_iova = (k + 1) * 1 * GiB + 2 * MiB;
-		uint64_t pa, d;
+		uint64_t pa = 0, d = 0; /* set by ref_walk; -O2 cannot see it */
 
 		assert_int_equal(dmab__iopt_map(f->t, page_iova, 0xabcdef000ull, 4 * KiB, pc->prot),
 				 0);
