@@ -145,6 +145,11 @@ enum dmab_sync_mode {
  *            live_mappings, and unmap_sg takes it back like any other.
  * @dma_addr: out: the bus address the device uses, set by dmab_map_sg().
  * @dma_len:  out: the length at @dma_addr, set by dmab_map_sg().
+ *
+ * Each entry is one DMA segment: the library does not split an entry. On a
+ * pagemap device an entry that is not physically contiguous is bounced (or
+ * refused with -EXDEV); give such a buffer as several entries, one per
+ * physically contiguous part (a 2 MiB hugepage always is one).
  */
 struct dmab_sg {
 	void *addr;
@@ -155,6 +160,7 @@ struct dmab_sg {
 
 struct dmab_device;
 struct dmab_sim;
+struct dmab_xlate_config;
 
 /**
  * struct dmab_device_config - how a device is to be handled.
@@ -245,6 +251,9 @@ struct dmab_sim;
  * @debug:      DMAB_DEBUG_* flags: the DMA-API checker
  *              (include/dmabatch/debug.h); 0 is off unless the environment
  *              has DMAB_DEBUG=1 when the device is created.
+ * @xlate:      how bus addresses are made (include/dmabatch/xlate.h); NULL
+ *              means identity (the CPU's virtual address). Read at create
+ *              only; it need not outlive the call.
  */
 struct dmab_uncached_provider;
 
@@ -272,6 +281,7 @@ struct dmab_device_config {
 	size_t max_seg_size;
 	uint64_t seg_boundary_mask;
 	unsigned debug;
+	const struct dmab_xlate_config *xlate;
 };
 
 /* dmab_device_config.iommu */
@@ -420,6 +430,31 @@ DMAB_API const char *dmab_device_backend_desc(const struct dmab_device *dev);
 DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
 
 /**
+ * dmab_mem_register() - tell the device's translator about memory that
+ * buffers will be mapped from: a region, translated once (VFIO maps it,
+ * pagemap reads its physical addresses), so that each map is a lookup.
+ * Registering the same range again counts a reference; a range that
+ * overlaps a registered one without being it is refused. On a device with
+ * identity translation the region is recorded and nothing else is done.
+ *
+ * Return: 0; -EINVAL NULL, zero length, overflow; -EEXIST overlaps another
+ * region; -ENOMEM; and the translator's: pagemap -EPERM (PFNs read 0: no
+ * CAP_SYS_ADMIN), -EFAULT (a page is not present: touch it first),
+ * -EOPNOTSUPP (not hugetlb, its physical address may move), -EIO; VFIO
+ * -ENOSPC (no IOVA range left under the DMA mask) or the MAP_DMA ioctl's.
+ */
+DMAB_API DMAB_NODISCARD int dmab_mem_register(struct dmab_device *dev, void *addr, size_t len);
+
+/**
+ * dmab_mem_unregister() - drop one reference to a registered region; the
+ * last one undoes the translation (VFIO unmaps it).
+ * Return: 0; -EINVAL NULL, or not exactly a registered region (a part of
+ * one, or the library's own bounce pool); -EBUSY the last reference while
+ * buffers in it are still mapped (the region stays registered).
+ */
+DMAB_API DMAB_NODISCARD int dmab_mem_unregister(struct dmab_device *dev, void *addr, size_t len);
+
+/**
  * dmab_map_single() - give one buffer to the device.
  * @dev:   the device.
  * @cpu:   the buffer; must not be NULL.
@@ -435,6 +470,11 @@ DMAB_API size_t dmab_device_line_size(const struct dmab_device *dev);
  * @bounce) is bounced: copied into slots of the device's pool, whose lines
  * are cleaned instead; the buffer itself stays the caller's to read, but the
  * device's writes reach it only at unmap or sync_for_cpu.
+ *
+ * On a translating device (include/dmabatch/xlate.h) the buffer must lie in a
+ * registered region and, for pagemap, within one physically contiguous part
+ * of it; otherwise it is bounced, or fails with -EFAULT (not registered) or
+ * -EXDEV (physically discontiguous) when the device cannot bounce.
  *
  * Return: 0; -EINVAL for bad arguments (NULL, zero length, address
  * overflow, bad direction, unknown attribute bits); -ERANGE if the device

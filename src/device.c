@@ -139,6 +139,9 @@ int dmab_device_create(const struct dmab_device_config *user, struct dmab_device
 	err = dmab__memdev_init(dev, &cfg);
 	if (err)
 		goto fail_mem;
+	err = dmab__xlate_init(dev, cfg.xlate);
+	if (err)
+		goto fail_xlate;
 	err = dmab__iommu_init(dev, &cfg);
 	if (err)
 		goto fail_iommu;
@@ -156,6 +159,8 @@ fail_debug:
 fail_bounce:
 	dmab__iommu_fini(dev);
 fail_iommu:
+	dmab__xlate_fini(dev);
+fail_xlate:
 	dmab__memdev_fini(dev);
 fail_mem:
 	dmab__spare_fini(&dev->facts_spare);
@@ -189,6 +194,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 	dmab__debug_fini(dev);
 	dmab__bounce_fini(dev);
 	dmab__iommu_fini(dev);
+	dmab__xlate_fini(dev);
 	dmab__memdev_fini(dev);
 	dmab__spare_fini(&dev->facts_spare);
 	dmab__spare_fini(&dev->spill_spare);

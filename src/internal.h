@@ -18,6 +18,7 @@
 #define DMAB__HOT static inline __attribute__((always_inline))
 
 struct dmab__bounce_pools;
+struct dmab__regions;
 struct dmab__mem_dev;
 struct dmab__iommu;
 struct dmab__debug;
@@ -39,7 +40,8 @@ struct dmab_device {
 	struct dmab_arch arch;
 	const struct dmab__xlate_ops *xlate;
 	void *xlate_ctx;
-	unsigned bounce_flags; /* DMAB_BOUNCE_* */
+	struct dmab__regions *regions; /* registered memory (src/xlate/regions.h) */
+	unsigned bounce_flags;	       /* DMAB_BOUNCE_* */
 	/* NULL if the device never bounces (src/bounce/bounce.h) */
 	struct dmab__bounce_pools *bounce_pools;
 	struct dmab__debug *debug;	/* the checker's state, or NULL: off (src/debug/debug.h) */

@@ -58,9 +58,13 @@ static inline int map_entry(struct dmab_device *dev, struct dmab__hold *h, void 
 
 	int err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, cpu, len, &e->bus);
 
+	/* Unregistered (or discontiguous) memory goes through the pool, whose
+	 * memory the library registered itself. */
+	if (err && dev->bounce_pools)
+		return dmab__bounce_map(dev, h, cpu, len, attrs, e, what, index);
 	if (err)
-		return dmab__fail(err, "%s: %s: entry %d: %s translation failed", what, dev->name,
-				  index, dev->xlate->name);
+		return dmab__fail(err, "%s: %s: entry %d: %s: %s (bouncing is off for this device)",
+				  what, dev->name, index, dev->xlate->name, dmab__xlate_why(err));
 	if (!dmab__dma_capable(dev->mask, e->bus, len)) {
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, e->bus, len);
 		if (dev->bounce_pools)

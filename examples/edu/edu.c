@@ -150,11 +150,11 @@ static int vfio_iommu_info(struct edu *e)
 	return 0;
 }
 
+static int vfio_device_setup(struct edu *e);
+
 static int open_vfio(struct edu *e)
 {
 	struct vfio_group_status status = {.argsz = sizeof(status)};
-	struct vfio_region_info bar = {.argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX};
-	struct vfio_region_info cfg = {.argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX};
 	char name[64], path[64];
 	int type, err;
 
@@ -197,6 +197,16 @@ static int open_vfio(struct edu *e)
 	e->device = ioctl(e->group, VFIO_GROUP_GET_DEVICE_FD, e->bdf);
 	if (e->device < 0)
 		return fail(e, -errno, "VFIO_GROUP_GET_DEVICE_FD: %s", strerror(errno));
+	e->owns_device = 1;
+	return vfio_device_setup(e);
+}
+
+/* Config space and BAR0 through the VFIO device fd. */
+static int vfio_device_setup(struct edu *e)
+{
+	struct vfio_region_info bar = {.argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX};
+	struct vfio_region_info cfg = {.argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX};
+
 	if (ioctl(e->device, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0 ||
 	    ioctl(e->device, VFIO_DEVICE_GET_REGION_INFO, &bar) < 0)
 		return fail(e, -errno, "VFIO_DEVICE_GET_REGION_INFO: %s", strerror(errno));
@@ -266,7 +276,8 @@ static int check_identity(struct edu *e)
 	return 0;
 }
 
-int edu_open(const char *bdf, enum edu_mode mode, struct edu **out, char *msg, size_t msglen)
+static int open_any(const char *bdf, enum edu_mode mode, int device_fd, struct edu **out, char *msg,
+		    size_t msglen)
 {
 	const char *want = mode == EDU_MODE_VFIO ? "vfio-pci" : "uio_pci_generic";
 	char buf[64];
@@ -296,7 +307,12 @@ int edu_open(const char *bdf, enum edu_mode mode, struct edu **out, char *msg, s
 		err = fail(e, -ENODEV, "%s is not bound to %s", bdf, want);
 		goto out;
 	}
-	err = mode == EDU_MODE_VFIO ? open_vfio(e) : open_uio(e);
+	if (device_fd >= 0) {
+		e->device = device_fd;
+		err = vfio_device_setup(e);
+	} else {
+		err = mode == EDU_MODE_VFIO ? open_vfio(e) : open_uio(e);
+	}
 	if (!err)
 		err = enable_bus_master(e);
 	if (!err)
@@ -311,13 +327,23 @@ out:
 	return 0;
 }
 
+int edu_open(const char *bdf, enum edu_mode mode, struct edu **out, char *msg, size_t msglen)
+{
+	return open_any(bdf, mode, -1, out, msg, msglen);
+}
+
+int edu_open_vfio_device(const char *bdf, int device_fd, struct edu **out, char *msg, size_t msglen)
+{
+	return open_any(bdf, EDU_MODE_VFIO, device_fd, out, msg, msglen);
+}
+
 void edu_close(struct edu *e)
 {
 	if (!e)
 		return;
 	if (e->bar0)
 		munmap((void *)e->bar0, e->bar0_len);
-	if (e->device >= 0)
+	if (e->device >= 0 && e->owns_device)
 		close(e->device);
 	if (e->group >= 0)
 		close(e->group);

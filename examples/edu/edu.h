@@ -62,8 +62,9 @@ struct edu {
 	volatile uint8_t *bar0;
 	size_t bar0_len;
 	/* VFIO */
-	int container, group, device, group_id;
-	uint64_t cfg_off; /* config region offset in the device fd */
+	int container, group, device, group_id; /* -1: not open (or not ours) */
+	int owns_device;			/* edu_close closes @device */
+	uint64_t cfg_off;			/* config region offset in the device fd */
 	uint64_t iova_pgsizes;
 	unsigned nr_iova;
 	struct edu_iova_range iova[EDU_MAX_IOVA_RANGES];
@@ -84,6 +85,14 @@ struct edu {
  * the VFIO ioctls.
  */
 int edu_open(const char *bdf, enum edu_mode mode, struct edu **out, char *msg, size_t msglen);
+/*
+ * edu_open_vfio_device() - the same on a VFIO device fd someone else opened
+ * (libdmabatch's dmab_vfio_device_fd(), say), which stays theirs: config
+ * space and BAR0 through it; no container or group of edu's own (e->container
+ * is -1). Return: as edu_open().
+ */
+int edu_open_vfio_device(const char *bdf, int device_fd, struct edu **out, char *msg,
+			 size_t msglen);
 void edu_close(struct edu *e);
 const char *edu_error(const struct edu *e);
 
@@ -128,7 +137,8 @@ int edu_bus_unmap(struct edu *e, void *cpu, size_t len, uint64_t bus);
 int edu_iova_alloc(const struct edu *e, uint64_t size, uint64_t *iova);
 
 /*
- * edu_vfio_parse_iova_ranges() - walk the capability chain of a
+ * edu_vfio_parse_iova_ranges() - libdmabatch's dmab_vfio_parse_iova_ranges(),
+ * in edu's types: walk the capability chain of a
  * vfio_iommu_type1_info of @len bytes at @info and copy its IOVA ranges
  * (at most @max) to @out. A chain pointing outside @len, going backwards or
  * a truncated capability is -EPROTO.
@@ -143,5 +153,13 @@ int edu_vfio_parse_iova_ranges(const void *info, size_t len, struct edu_iova_ran
  * Return: 0 and *@pa; -EFAULT not present; -EPERM PFN reads as 0; -EIO.
  */
 int edu_pagemap_phys(int fd, uintptr_t va, uint64_t *pa);
+
+/*
+ * edu_huge_low() - a 2 MiB hugetlb page whose physical address lies below
+ * EDU_DMA_LIMIT (UIO: no IOMMU, the bus address is physical): hugepages are
+ * taken until one is low enough, the others given back. munmap it after use.
+ * Return: 0 with *@cpu, *@len; -ENOMEM (@why says: no hugepages, or none low).
+ */
+int edu_huge_low(void **cpu, size_t *len, char *why, size_t whylen);
 
 #endif

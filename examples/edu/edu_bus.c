@@ -9,6 +9,8 @@
 
 #include "edu.h"
 
+#include <dmabatch/xlate.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vfio.h>
@@ -23,44 +25,15 @@
 int edu_vfio_parse_iova_ranges(const void *info, size_t len, struct edu_iova_range *out,
 			       unsigned max)
 {
-	const uint8_t *p = info;
-	struct vfio_iommu_type1_info fixed;
-	struct vfio_info_cap_header hdr;
-	struct vfio_iommu_type1_info_cap_iova_range cap;
-	size_t off, prev = 0;
-	unsigned i, n;
+	struct dmab_iova_range r[EDU_MAX_IOVA_RANGES];
+	int n = dmab_vfio_parse_iova_ranges(info, len, r,
+					    max < EDU_MAX_IOVA_RANGES ? max : EDU_MAX_IOVA_RANGES);
 
-	if (len < sizeof(fixed))
-		return -EPROTO;
-	memcpy(&fixed, p, sizeof(fixed));
-	if (!(fixed.flags & VFIO_IOMMU_INFO_CAPS) || fixed.cap_offset == 0)
-		return 0;
-	/* Offsets count from the struct's start; each link must move forward. */
-	for (off = fixed.cap_offset; off != 0; off = hdr.next) {
-		if (off < sizeof(fixed) || off <= prev || off > len || len - off < sizeof(hdr))
-			return -EPROTO;
-		memcpy(&hdr, p + off, sizeof(hdr));
-		prev = off;
-		if (hdr.id != VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
-			continue;
-		if (len - off < sizeof(cap))
-			return -EPROTO;
-		memcpy(&cap, p + off, sizeof(cap));
-		if (cap.nr_iovas > (len - off - sizeof(cap)) / sizeof(struct vfio_iova_range))
-			return -EPROTO;
-		n = cap.nr_iovas < max ? cap.nr_iovas : max;
-		for (i = 0; i < n; i++) {
-			struct vfio_iova_range r;
-
-			memcpy(&r, p + off + sizeof(cap) + i * sizeof(r), sizeof(r));
-			if (r.end < r.start)
-				return -EPROTO;
-			out[i].start = r.start;
-			out[i].end = r.end;
-		}
-		return (int)n;
+	for (int i = 0; i < n; i++) {
+		out[i].start = r[i].start;
+		out[i].end = r[i].end;
 	}
-	return 0;
+	return n;
 }
 
 int edu_pagemap_phys(int fd, uintptr_t va, uint64_t *pa)

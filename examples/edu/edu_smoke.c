@@ -36,8 +36,6 @@
 #endif
 
 #define BUF_LEN	   (16u * 1024)
-#define HUGE_LEN   (2u * 1024 * 1024)
-#define HUGE_TRIES 32
 #define GUARD	   64
 #define TIMEOUT_MS 5000
 
@@ -80,58 +78,6 @@ static void fill(uint8_t *p, size_t n, uint32_t seed)
 		x ^= x << 5;
 		p[i] = (uint8_t)x;
 	}
-}
-
-/*
- * UIO has no IOMMU: the buffer's physical address is the bus address, so it
- * must be pinned (hugetlb) and below edu's mask. Take hugepages until one
- * lies low enough and give the others back.
- */
-static int alloc_huge_low(struct buf *b, char *why, size_t whylen)
-{
-	void *tried[HUGE_TRIES];
-	int n = 0, i, found = 0;
-	uint64_t pa = 0;
-
-	for (n = 0; n < HUGE_TRIES && !found; n++) {
-		void *p = mmap(NULL, HUGE_LEN, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
-		FILE *f;
-		int fd;
-
-		if (p == MAP_FAILED) {
-			snprintf(why, whylen,
-				 n ? "no hugepage below 256 MiB among %d (last at 0x%llx)"
-				   : "no hugepages (echo N > /proc/sys/vm/nr_hugepages)",
-				 n, (unsigned long long)pa);
-			break;
-		}
-		tried[n] = p;
-		memset(p, 0, 64);
-		f = fopen("/proc/self/pagemap", "r");
-		fd = f ? fileno(f) : -1;
-		if (fd < 0 || edu_pagemap_phys(fd, (uintptr_t)p, &pa) < 0) {
-			snprintf(why, whylen, "cannot read the hugepage's physical address");
-			if (f)
-				fclose(f);
-			n++;
-			break;
-		}
-		fclose(f);
-		if (pa + HUGE_LEN <= EDU_DMA_LIMIT)
-			found = 1;
-	}
-	for (i = 0; i < n - found; i++)
-		munmap(tried[i], HUGE_LEN);
-	if (!found) {
-		if (n == HUGE_TRIES)
-			snprintf(why, whylen, "no hugepage below 256 MiB among %d (last at 0x%llx)",
-				 n, (unsigned long long)pa);
-		return -ENOMEM;
-	}
-	b->cpu = tried[n - 1];
-	b->len = HUGE_LEN;
-	return 0;
 }
 
 /* Round trip @len bytes: RAM at @src -> edu at @dev_off -> RAM at @dst. */
@@ -242,7 +188,7 @@ static int run(const char *mode_name, enum edu_mode mode, const char *bdf)
 	if (err)
 		goto out;
 	if (mode == EDU_MODE_UIO) {
-		err = alloc_huge_low(&b, why, sizeof(why));
+		err = edu_huge_low((void **)&b.cpu, &b.len, why, sizeof(why));
 	} else {
 		b.len = BUF_LEN;
 		b.cpu =

@@ -53,7 +53,9 @@ int dmab__bounce_init(struct dmab_device *dev, const struct dmab_device_config *
 	dev->bounce_flags = f;
 	/* Nothing can be beyond a 64-bit mask: such a device needs no pool
 	 * unless it is told to bounce. */
+	/* A translating device bounces what is not registered. */
 	if ((f & DMAB_BOUNCE_NEVER) || (!(f & DMAB_BOUNCE_FORCE) && dev->mask == UINT64_MAX &&
+					dev->xlate == &dmab__xlate_identity &&
 					!((f & DMAB_BOUNCE_UNALIGNED) && !dev->coherent)))
 		return 0;
 	struct dmab__bounce_pools *bp = calloc(1, sizeof(*bp));

@@ -21,6 +21,34 @@ struct dmab__xlate_ops {
 };
 
 extern const struct dmab__xlate_ops dmab__xlate_identity;
+/* Registering translators (xlate.c): lookups in the device's regions. */
+extern const struct dmab__xlate_ops dmab__xlate_pagemap;
+extern const struct dmab__xlate_ops dmab__xlate_vfio;
+
+struct dmab_device;
+struct dmab_xlate_config;
+
+/* xlate.c: the device's translator and region table, from its config (NULL:
+ * identity); made before the bounce module, unmade after it. */
+int dmab__xlate_init(struct dmab_device *dev, const struct dmab_xlate_config *cfg);
+void dmab__xlate_fini(struct dmab_device *dev);
+/* Register the library's own memory (a bounce pool) with the translator. */
+int dmab__xlate_own(struct dmab_device *dev, void *cpu, size_t len);
+void dmab__xlate_disown(struct dmab_device *dev, void *cpu, size_t len);
+
+/* Words for a translation failure of the map path. */
+static inline const char *dmab__xlate_why(int err)
+{
+	switch (err) {
+	case -EFAULT:
+		return "the buffer is in no registered region (dmab_mem_register it)";
+	case -EXDEV:
+		return "the buffer is not physically contiguous (map it as one entry per "
+		       "contiguous part)";
+	default:
+		return "translation failed";
+	}
+}
 
 /*
  * Identity translation, inline: an sg list pays per entry for every call

@@ -5,6 +5,7 @@
 #include <dmabatch/debug.h>
 #include <dmabatch/sim.h>
 #include <dmabatch/trace.h>
+#include <dmabatch/xlate.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -25,9 +26,15 @@ int main(void)
 		fprintf(stderr, "create: %s\n", dmab_strerror(err));
 		return 1;
 	}
-	/* the checker's calls are exported too */
+	/* the checker's calls are exported too; registration on an identity
+	 * device is recorded and refcounted */
+	static char region[256];
+
 	if (dmab_debug_errno(DMAB_DEBUG_UNMAP_SIZE) >= 0 ||
-	    dmab_debug_enabled(dev) != (dmab_debug_dump(dev, NULL) >= 0))
+	    dmab_debug_enabled(dev) != (dmab_debug_dump(dev, NULL) >= 0) ||
+	    dmab_mem_register(dev, region, sizeof(region)) != 0 ||
+	    dmab_mem_unregister(dev, region, sizeof(region)) != 0 ||
+	    dmab_vfio_parse_iova_ranges(region, 1, NULL, 0) != -71 /* EPROTO */)
 		return 1;
 	dmab_batch_init(&b);
 	err = dmab_batch_commit(&b);
