@@ -358,6 +358,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 			break;
 		case O_IOMMU:
 			o->iommu = true;
+			break;
 		case O_DEBUG_COST:
 			o->debug_cost = true;
 			break;

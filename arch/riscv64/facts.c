@@ -66,11 +66,11 @@ static int from_dt(const char *root, unsigned long *size, char *why, size_t whyl
 	snprintf(cpus, sizeof(cpus), "%s/cpus", root);
 	err = dmab__arch_each_name(cpus, "cpu@", one_cpu, &s);
 	if (err < 0) {
-		snprintf(why, whylen, "no device tree at %s (%s)", cpus, strerror(-err));
+		snprintf(why, whylen, "no device tree at %.150s (%s)", cpus, strerror(-err));
 		return -ENODEV;
 	}
 	if (!s.with) {
-		snprintf(why, whylen, "no riscv,cbom-block-size on the %u cpu@ nodes of %s",
+		snprintf(why, whylen, "no riscv,cbom-block-size on the %u cpu@ nodes of %.150s",
 			 s.harts, cpus);
 		return -ENODEV;
 	}

@@ -86,7 +86,7 @@ static int pagemap_add(void *bctx, const struct dmab__snap *now, struct dmab__re
 	for (size_t i = 0; i < npages; i++) {
 		uintptr_t va = first + i * pm->page, lo = va > r->cpu ? va : r->cpu;
 		uintptr_t hi = va + pm->page < end ? va + pm->page : end;
-		uint64_t phys;
+		uint64_t phys = 0; /* set by check_page() on success */
 
 		err = check_page(pm, va, ent[i], &phys);
 		if (err)
