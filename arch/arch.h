@@ -157,4 +157,24 @@ static inline int dmab__arch_no_line_size(const struct dmab_device_config *cfg, 
 	return -EINVAL;
 }
 
+/*
+ * The common tail of a CPU backend's probe, after its once-only detection:
+ * the config check, then @failure (NULL or "" when detection succeeded) as
+ * the reason for -ENODEV, or @line as the device's line size.
+ */
+static inline int dmab__arch_cpu_probe(struct dmab_arch *a, const struct dmab_device_config *cfg,
+				       const char *failure, size_t line, char *why, size_t whylen)
+{
+	int err = dmab__arch_no_line_size(cfg, why, whylen);
+
+	if (err)
+		return err;
+	if (failure && failure[0]) {
+		snprintf(why, whylen, "%s", failure);
+		return -ENODEV;
+	}
+	a->line = line;
+	return 0;
+}
+
 #endif /* DMAB_ARCH_H */

@@ -83,17 +83,8 @@ static void detect(void)
 static int rv_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
 		    size_t whylen)
 {
-	int err = dmab__arch_no_line_size(cfg, why, whylen);
-
-	if (err)
-		return err;
 	pthread_once(&once, detect);
-	if (failure[0]) {
-		snprintf(why, whylen, "%s", failure);
-		return -ENODEV;
-	}
-	a->line = insn.line;
-	return 0;
+	return dmab__arch_cpu_probe(a, cfg, failure, insn.line, why, whylen);
 }
 
 /* Over a->line, not the probed size: the same thing once probed. */

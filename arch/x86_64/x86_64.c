@@ -24,17 +24,8 @@ static void detect(void)
 static int x86_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
 		     size_t whylen)
 {
-	int err = dmab__arch_no_line_size(cfg, why, whylen);
-
-	if (err)
-		return err;
 	pthread_once(&once, detect);
-	if (failure) {
-		snprintf(why, whylen, "%s", failure);
-		return -ENODEV;
-	}
-	a->line = insn.line;
-	return 0;
+	return dmab__arch_cpu_probe(a, cfg, failure, insn.line, why, whylen);
 }
 
 static void x86_issue(struct dmab_arch *a, enum dmab__op op, uintptr_t start, size_t len)
