@@ -253,7 +253,9 @@ struct dmab_xlate_config;
  *              has DMAB_DEBUG=1 when the device is created.
  * @xlate:      how bus addresses are made (include/dmabatch/xlate.h); NULL
  *              means identity (the CPU's virtual address). Read at create
- *              only; it need not outlive the call.
+ *              only; it need not outlive the call. A translator other than
+ *              identity together with @iommu is -EINVAL: both make bus
+ *              addresses.
  */
 struct dmab_uncached_provider;
 

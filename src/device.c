@@ -54,7 +54,7 @@ static int check_config(const struct dmab_device_config *cfg)
 	    (cfg->numa_node >= 0 && !dmab__os_numa_node_valid(cfg->numa_node)))
 		return dmab__fail(-EINVAL, "device_create: NUMA node %d does not exist",
 				  cfg->numa_node);
-	return 0;
+	return dmab__xlate_check(cfg);
 }
 
 /*

@@ -26,6 +26,19 @@ const struct dmab__xlate_ops dmab__xlate_vfio = {
     .to_cpu = dmab__regions_to_cpu,
 };
 
+int dmab__xlate_check(const struct dmab_device_config *cfg)
+{
+	const struct dmab_xlate_config *x = cfg->xlate;
+
+	if (x && x->kind != DMAB_XLATE_IDENTITY && cfg->iommu != DMAB_IOMMU_OFF)
+		return dmab__fail(-EINVAL,
+				  "device_create: %s: xlate (a %s translator) and iommu (the "
+				  "emulated IOMMU) both make bus addresses: set one of them",
+				  cfg->name ? cfg->name : "dmab",
+				  x->kind == DMAB_XLATE_VFIO ? "vfio" : "pagemap");
+	return 0;
+}
+
 int dmab__xlate_init(struct dmab_device *dev, const struct dmab_xlate_config *cfg)
 {
 	const struct dmab__xlate_backend *b = NULL;

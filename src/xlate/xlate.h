@@ -28,6 +28,9 @@ extern const struct dmab__xlate_ops dmab__xlate_vfio;
 struct dmab_device;
 struct dmab_xlate_config;
 
+/* xlate.c: refuse a config whose translator cannot go with its other fields
+ * (a real translator and the emulated IOMMU both make bus addresses). */
+int dmab__xlate_check(const struct dmab_device_config *cfg);
 /* xlate.c: the device's translator and region table, from its config (NULL:
  * identity); made before the bounce module, unmade after it. */
 int dmab__xlate_init(struct dmab_device *dev, const struct dmab_xlate_config *cfg);

@@ -408,6 +408,30 @@ static void test_vfio_refusals(void **state)
 	assert_true(said("unknown translator"));
 }
 
+/* A translator and the emulated IOMMU both make bus addresses: refused
+ * before anything is made (the pagemap named is never opened). */
+static void test_xlate_with_iommu(void **state)
+{
+	(void)state;
+	struct dmab_xlate_config x = {.kind = DMAB_XLATE_PAGEMAP,
+				      .pagemap_path = "/nonexistent/pagemap"};
+	struct dmab_device_config cfg = {
+	    .size = sizeof(cfg), .coherent = true, .iommu = DMAB_IOMMU_COHERENT, .xlate = &x};
+	struct dmab_device *dev = NULL;
+
+	assert_int_equal(dmab_device_create(&cfg, &dev), -EINVAL);
+	assert_null(dev);
+	assert_true(said("both make bus addresses"));
+	assert_true(said("pagemap"));
+	x.kind = DMAB_XLATE_VFIO;
+	assert_int_equal(dmab_device_create(&cfg, &dev), -EINVAL);
+	assert_true(said("a vfio translator"));
+	/* identity with the IOMMU is the IOMMU alone */
+	x.kind = DMAB_XLATE_IDENTITY;
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	destroy(dev);
+}
+
 /* Maps and unmaps in one thread while another registers and unregisters
  * other regions: the lookups see whole snapshots. */
 struct race {
@@ -460,7 +484,7 @@ int main(void)
 	    cmocka_unit_test(test_register_table),     cmocka_unit_test(test_pagemap_direct),
 	    cmocka_unit_test(test_pagemap_above_mask), cmocka_unit_test(test_pagemap_bad_pages),
 	    cmocka_unit_test(test_pagemap_real),       cmocka_unit_test(test_vfio_refusals),
-	    cmocka_unit_test(test_lookup_race),
+	    cmocka_unit_test(test_lookup_race),	       cmocka_unit_test(test_xlate_with_iommu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
