@@ -146,10 +146,12 @@ enum dmab_sync_mode {
  * @dma_addr: out: the bus address the device uses, set by dmab_map_sg().
  * @dma_len:  out: the length at @dma_addr, set by dmab_map_sg().
  *
- * Each entry is one DMA segment: the library does not split an entry. On a
- * pagemap device an entry that is not physically contiguous is bounced (or
- * refused with -EXDEV); give such a buffer as several entries, one per
- * physically contiguous part (a 2 MiB hugepage always is one).
+ * dmab_map_sg() maps each entry as one DMA segment: on a pagemap device an
+ * entry that is not physically contiguous is bounced (or refused with
+ * -EXDEV). dmab_map_sg_split() instead splits such an entry into one DMA
+ * segment per physically contiguous part, so that it may return more
+ * segments than it was given entries (a 2 MiB hugepage is always one part;
+ * two hugepages, or 4 KiB pages, may not be).
  */
 struct dmab_sg {
 	void *addr;
@@ -556,12 +558,52 @@ DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg 
 					enum dmab_dir dir, unsigned attrs);
 
 /**
+ * dmab_map_sg_split() - dmab_map_sg(), splitting an entry that is not
+ * contiguous on the bus into several DMA segments.
+ * @dev:   the device.
+ * @sg:    an array of @room entries, the first @nents of them the list:
+ *         their addr and len are read; dma_addr and dma_len of the first
+ *         (returned count) array elements are written with the segments, in
+ *         list order. Elements past @nents are only room for segments:
+ *         their addr and len are neither read nor written.
+ * @nents: number of entries, at least 1.
+ * @room:  the array's length, at least @nents.
+ * @dir:   direction of the transfer.
+ * @attrs: DMAB_ATTR_* flags.
+ *
+ * On a device whose translator registers memory (pagemap, noiommu, VFIO:
+ * include/dmabatch/xlate.h), an entry inside one registered region that is
+ * not contiguous on the bus (pagemap: physically) becomes one segment per
+ * contiguous part; every other entry is mapped as dmab_map_sg() maps it (a
+ * contiguous one in place; one that must bounce, forced, unaligned, or
+ * with a part beyond the DMA mask on a device that may bounce, whole,
+ * through the pool). Each segment is a mapping of its own in live_mappings
+ * and for the checker. On any other device this is dmab_map_sg() (the
+ * emulated IOMMU merges rather than splits: at most @nents segments).
+ * Unmap and the sg syncs take the list as the caller gave it: the same
+ * array and @nents as passed here, not the count returned; they find each
+ * split entry's segments again (its first segment is shorter than it).
+ * The registered region must stay registered while the call runs.
+ *
+ * Return: the number of DMA segments (> 0); -ENOSPC if they would be more
+ * than @room (nothing is mapped: the message says how many are needed);
+ * -EINVAL for bad arguments (@room < @nents); -EAGAIN if a registered
+ * region changed during the call (nothing stays mapped); otherwise as
+ * dmab_map_sg(), whose messages number the segments, not the entries.
+ */
+DMAB_API DMAB_NODISCARD int dmab_map_sg_split(struct dmab_device *dev, struct dmab_sg *sg,
+					      int nents, int room, enum dmab_dir dir,
+					      unsigned attrs);
+
+/**
  * dmab_unmap_sg() - take a scatter-gather list back; @nents as passed to map.
  * Invalidates (FROM_DEVICE, BIDIRECTIONAL) every entry, completes once, and
  * only then copies bounced entries back (in per-entry mode: each entry
  * completes, and is copied back, before the next).
  * A list that names one bounce mapping twice unmaps it once (and counts it
  * once in live_mappings); direct entries are counted as listed.
+ * A list mapped by dmab_map_sg_split() is taken back whole, with the
+ * @nents given to it.
  * Return: 0; -EINVAL for bad arguments, for any entry refused as for
  * dmab_unmap_single(), or more direct entries than are mapped.
  * Checking mode, every non-empty entry before anything is done: as
@@ -606,8 +648,9 @@ DMAB_API DMAB_NODISCARD int dmab_sync_single_for_device(struct dmab_device *dev,
  * @sg:    the list as mapped.
  * @dir:   the direction it was mapped with.
  * @nents: the number of entries passed to dmab_map_sg() (as in the kernel),
- *         not the number of DMA segments it returned; the entries' dma_addr
- *         and dma_len are read.
+ *         or to dmab_map_sg_split(), not the number of DMA segments it
+ *         returned; the entries' dma_addr and dma_len are read (and, after
+ *         a split, the segments' and the entries' addr and len).
  * Return: 0; -EINVAL for bad arguments or any entry refused as for the
  * single call (nothing is issued then).
  * Checking mode: each non-empty entry as the single call, and -EBADSLT if

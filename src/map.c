@@ -336,6 +336,9 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		return err;
 	if (dev->iommu)
 		return dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what);
+	/* A list dmab_map_sg_split() split: its segments. */
+	if (dev->xlate_ctx && (nents = dmab__split_span(dev, sg, nents, what)) < 0)
+		return nents;
 	struct dmab__dbg_pend *dp = NULL;
 
 	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);

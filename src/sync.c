@@ -101,6 +101,9 @@ DMAB__HOT int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, en
 					       : "bad direction");
 	if (dev->iommu)
 		return dmab__iommu_sync_sg(dev, sg, nents, dir, for_device, what);
+	/* A list dmab_map_sg_split() split: its segments. */
+	if (dev->xlate_ctx && (nents = dmab__split_span(dev, sg, nents, what)) < 0)
+		return nents;
 	int err =
 	    DMAB__DEBUG_SYNC(dev, what, DMAB_DEBUG_KIND_SG, dir, nents, !for_device, sg, nents);
 

@@ -156,6 +156,42 @@ int dmab__regions_map(void *ctx, void *cpu, size_t len, dmab_addr_t *bus)
 	return err;
 }
 
+int dmab__regions_pieces(void *ctx, const void *cpu, size_t len, struct dmab_sg *out, int max,
+			 const struct dmab_sg *match)
+{
+	struct dmab__regions *t = ctx;
+	uintptr_t a = (uintptr_t)cpu;
+	int n = -EFAULT;
+
+	rcu_read_lock();
+	struct dmab__region *r = find_reg(snap_read(t), a);
+
+	if (r && len && contains(r->cpu, r->len, a, len)) {
+		/* The region's segments follow each other in CPU order. */
+		const struct dmab__seg *g = find_seg_cpu(r, a);
+
+		for (n = 0; len; n++, g++) {
+			size_t off = a - g->cpu, take = g->len - off < len ? g->len - off : len;
+			dmab_addr_t bus = g->bus + off;
+
+			if (match && n < max &&
+			    (match[n].dma_addr != bus || match[n].dma_len != take)) {
+				n = -EINVAL;
+				break;
+			}
+			if (out && n < max)
+				out[n] = (struct dmab_sg){.addr = (void *)a,
+							  .len = take,
+							  .dma_addr = bus,
+							  .dma_len = take};
+			a += take;
+			len -= take;
+		}
+	}
+	rcu_read_unlock();
+	return n;
+}
+
 void dmab__regions_unmap(void *ctx, dmab_addr_t bus, size_t len)
 {
 	struct dmab__regions *t = ctx;

@@ -89,4 +89,14 @@ int dmab__regions_map(void *ctx, void *cpu, size_t len, dmab_addr_t *bus);
 void dmab__regions_unmap(void *ctx, dmab_addr_t bus, size_t len);
 int dmab__regions_to_cpu(void *ctx, dmab_addr_t bus, size_t len, void **cpu);
 
+/*
+ * The physically (or IOVA-) contiguous pieces of [cpu, cpu+len), which lies
+ * in one region: their number (1 if contiguous), with the first @max of them
+ * written to @out (if not NULL: addr, len, and the bus range in dma_addr and
+ * dma_len) or, with @match, compared with match[]'s dma_addr and dma_len
+ * (-EINVAL if one differs); -EFAULT if the range is in no region or empty.
+ */
+int dmab__regions_pieces(void *ctx, const void *cpu, size_t len, struct dmab_sg *out, int max,
+			 const struct dmab_sg *match);
+
 #endif /* DMAB_XLATE_REGIONS_H */

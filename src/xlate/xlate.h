@@ -39,6 +39,12 @@ void dmab__xlate_fini(struct dmab_device *dev);
 int dmab__xlate_own(struct dmab_device *dev, void *cpu, size_t len);
 void dmab__xlate_disown(struct dmab_device *dev, void *cpu, size_t len);
 
+/* split.c: the number of DMA segments of @sg's @nents entries as
+ * dmab_map_sg_split() mapped them (@nents if none was split; always, on a
+ * device that cannot split), or -EINVAL if the list is not as mapped. */
+int dmab__split_span(struct dmab_device *dev, const struct dmab_sg *sg, int nents,
+		     const char *what);
+
 /* Words for a translation failure of the map path. */
 static inline const char *dmab__xlate_why(int err)
 {
@@ -46,8 +52,8 @@ static inline const char *dmab__xlate_why(int err)
 	case -EFAULT:
 		return "the buffer is in no registered region (dmab_mem_register it)";
 	case -EXDEV:
-		return "the buffer is not physically contiguous (map it as one entry per "
-		       "contiguous part)";
+		return "the buffer is not physically contiguous (map it with "
+		       "dmab_map_sg_split(), or as one entry per contiguous part)";
 	default:
 		return "translation failed";
 	}

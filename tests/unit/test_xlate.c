@@ -408,6 +408,148 @@ static void test_vfio_refusals(void **state)
 	assert_true(said("unknown translator"));
 }
 
+/* Pages 0..3 at PFNs LOW, HIGH, LOW+1, HIGH+1: no two neighbours adjacent. */
+static const uint64_t scattered[NPAGES] = {PRESENT | PFN_LOW, PRESENT | PFN_HIGH,
+					   PRESENT | (PFN_LOW + 1), PRESENT | (PFN_HIGH + 1)};
+
+static uint64_t live(struct dmab_device *dev)
+{
+	struct dmab_stats st;
+
+	assert_int_equal(dmab_device_stats(dev, &st), 0);
+	return st.live_mappings;
+}
+
+/* An entry across physically discontiguous pages: one DMA segment per
+ * part, written in list order, taken back with the list as given. */
+static void test_split(void **state)
+{
+	(void)state;
+	struct fake f;
+
+	fake_init(&f, scattered);
+	struct dmab_device *dev = xdev(&f.x, 0, DMAB_BOUNCE_NEVER);
+	struct dmab_sg sg[5] = {{.addr = f.buf + 100, .len = 3 * PG - 200},
+				{.addr = f.buf + 3 * PG + 200, .len = 64},
+				{.dma_addr = 7, .dma_len = 7},
+				{.dma_addr = 7, .dma_len = 7},
+				{.dma_addr = 7, .dma_len = 7}};
+
+	assert_int_equal(dmab_mem_register(dev, f.buf, NPAGES * PG), 0);
+	/* the plain call still refuses it, and names the splitting one */
+	assert_int_equal(dmab_map_sg(dev, sg, 2, DMAB_FROM_DEVICE, 0), -EXDEV);
+	assert_true(said("dmab_map_sg_split"));
+
+	assert_int_equal(dmab_map_sg_split(dev, sg, 2, 1, DMAB_FROM_DEVICE, 0), -EINVAL);
+	assert_true(said("room must be at least nents"));
+	assert_int_equal(dmab_map_sg_split(dev, sg, 2, 3, DMAB_FROM_DEVICE, 0), -ENOSPC);
+	assert_true(said("need 4 DMA segments, and room is 3"));
+	assert_int_equal(sg[0].dma_addr, 0);
+	assert_int_equal(sg[2].dma_addr, 7);
+	assert_int_equal(live(dev), 0);
+
+	assert_int_equal(dmab_map_sg_split(dev, sg, 2, 5, DMAB_FROM_DEVICE, 0), 4);
+	const struct {
+		uint64_t bus;
+		size_t len;
+	} want[4] = {{(uint64_t)PFN_LOW * PG + 100, PG - 100},
+		     {(uint64_t)PFN_HIGH * PG, PG},
+		     {(uint64_t)(PFN_LOW + 1) * PG, PG - 100},
+		     {(uint64_t)(PFN_HIGH + 1) * PG + 200, 64}};
+
+	for (int j = 0; j < 4; j++) {
+		assert_int_equal(sg[j].dma_addr, want[j].bus);
+		assert_int_equal(sg[j].dma_len, want[j].len);
+	}
+	/* room past the segments, and the entries' own fields, untouched */
+	assert_int_equal(sg[4].dma_addr, 7);
+	assert_ptr_equal(sg[1].addr, f.buf + 3 * PG + 200);
+	assert_int_equal(sg[1].len, 64);
+	assert_int_equal(live(dev), 4);
+	assert_int_equal(dmab_mem_unregister(dev, f.buf, NPAGES * PG), -EBUSY);
+	assert_int_equal(dmab_sync_sg_for_cpu(dev, sg, 2, DMAB_FROM_DEVICE), 0);
+	assert_int_equal(dmab_sync_sg_for_device(dev, sg, 2, DMAB_FROM_DEVICE), 0);
+
+	/* a list that is not as mapped is refused, and nothing moves */
+	sg[0].dma_len = 64;
+	assert_int_equal(dmab_unmap_sg(dev, sg, 2, DMAB_FROM_DEVICE, 0), -EINVAL);
+	assert_true(said("not the list as mapped"));
+	sg[0].dma_len = PG - 100;
+	sg[1].dma_addr += PG;
+	assert_int_equal(dmab_sync_sg_for_cpu(dev, sg, 2, DMAB_FROM_DEVICE), -EINVAL);
+	sg[1].dma_addr -= PG;
+	assert_int_equal(live(dev), 4);
+	assert_int_equal(dmab_unmap_sg(dev, sg, 2, DMAB_FROM_DEVICE, 0), 0);
+	assert_int_equal(live(dev), 0);
+
+	/* a contiguous list is dmab_map_sg()'s, room or not */
+	struct dmab_sg one[2] = {{.addr = f.buf + 8, .len = 64}, {.addr = f.buf + PG, .len = 64}};
+
+	assert_int_equal(dmab_map_sg_split(dev, one, 2, 2, DMAB_TO_DEVICE, 0), 2);
+	assert_int_equal(one[1].dma_addr, (uint64_t)PFN_HIGH * PG);
+	assert_int_equal(dmab_unmap_sg(dev, one, 2, DMAB_TO_DEVICE, 0), 0);
+	/* unregistered memory is not split: refused as dmab_map_sg() refuses it */
+	uint8_t *other = page_buf(2 * PG);
+
+	one[0] = (struct dmab_sg){.addr = other, .len = 2 * PG};
+	assert_int_equal(dmab_map_sg_split(dev, one, 1, 2, DMAB_TO_DEVICE, 0), -EFAULT);
+	assert_int_equal(dmab_mem_unregister(dev, f.buf, NPAGES * PG), 0);
+	destroy(dev);
+
+	/* a part beyond the mask, bouncing off: -ERANGE, nothing stays mapped */
+	dev = xdev(&f.x, 28, DMAB_BOUNCE_NEVER);
+	assert_int_equal(dmab_mem_register(dev, f.buf, NPAGES * PG), 0);
+	sg[0] = (struct dmab_sg){.addr = f.buf + 100, .len = PG};
+	assert_int_equal(dmab_map_sg_split(dev, sg, 1, 5, DMAB_TO_DEVICE, 0), -ERANGE);
+	assert_true(said("beyond the DMA mask"));
+	assert_int_equal(live(dev), 0);
+	destroy(dev);
+
+	/* on an identity device it is dmab_map_sg() */
+	dev = trace_dev(false, DMAB_SYNC_BATCHED, 64);
+	one[0] = (struct dmab_sg){.addr = other, .len = 2 * PG};
+	assert_int_equal(dmab_map_sg_split(dev, one, 1, 2, DMAB_TO_DEVICE, 0), 1);
+	assert_int_equal(one[0].dma_len, 2 * PG);
+	assert_int_equal(dmab_unmap_sg(dev, one, 1, DMAB_TO_DEVICE, 0), 0);
+	assert_int_equal(dmab_map_sg_split(NULL, one, 1, 2, DMAB_TO_DEVICE, 0), -EINVAL);
+	destroy(dev);
+	free(other);
+	fake_fini(&f);
+}
+
+/* The checker sees a split list as its segments, and still matches the
+ * unmap and syncs of the list as given. */
+static void test_split_checked(void **state)
+{
+	(void)state;
+	struct fake f;
+
+	fake_init(&f, scattered);
+	struct dmab_device_config cfg = {.size = sizeof(cfg),
+					 .name = "x",
+					 .coherent = true,
+					 .numa_node = -1,
+					 .bounce = DMAB_BOUNCE_NEVER,
+					 .debug = DMAB_DEBUG_CHECK,
+					 .xlate = &f.x};
+	struct dmab_device *dev = NULL;
+	struct dmab_sg sg[4] = {{.addr = f.buf + 64, .len = 2 * PG},
+				{.addr = f.buf + 3 * PG, .len = 128}};
+
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	assert_int_equal(dmab_mem_register(dev, f.buf, NPAGES * PG), 0);
+	assert_int_equal(dmab_map_sg_split(dev, sg, 2, 4, DMAB_BIDIRECTIONAL, 0), 4);
+	assert_int_equal(dmab_sync_sg_for_cpu(dev, sg, 2, DMAB_BIDIRECTIONAL), 0);
+	/* the first entry alone is a list of another length */
+	assert_int_equal(dmab_unmap_sg(dev, sg, 1, DMAB_BIDIRECTIONAL, 0), -EBADSLT);
+	assert_int_equal(dmab_unmap_sg(dev, sg, 2, DMAB_TO_DEVICE, 0), -EBADRQC);
+	assert_int_equal(dmab_unmap_sg(dev, sg, 2, DMAB_BIDIRECTIONAL, 0), 0);
+	assert_int_equal(dmab_unmap_sg(dev, sg, 2, DMAB_BIDIRECTIONAL, 0), -EALREADY);
+	assert_int_equal(live(dev), 0);
+	destroy(dev);
+	fake_fini(&f);
+}
+
 /* A translator and the emulated IOMMU both make bus addresses: refused
  * before anything is made (the pagemap named is never opened). */
 static void test_xlate_with_iommu(void **state)
@@ -481,10 +623,16 @@ static void test_lookup_race(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_register_table),     cmocka_unit_test(test_pagemap_direct),
-	    cmocka_unit_test(test_pagemap_above_mask), cmocka_unit_test(test_pagemap_bad_pages),
-	    cmocka_unit_test(test_pagemap_real),       cmocka_unit_test(test_vfio_refusals),
-	    cmocka_unit_test(test_lookup_race),	       cmocka_unit_test(test_xlate_with_iommu),
+	    cmocka_unit_test(test_register_table),
+	    cmocka_unit_test(test_pagemap_direct),
+	    cmocka_unit_test(test_pagemap_above_mask),
+	    cmocka_unit_test(test_pagemap_bad_pages),
+	    cmocka_unit_test(test_pagemap_real),
+	    cmocka_unit_test(test_vfio_refusals),
+	    cmocka_unit_test(test_lookup_race),
+	    cmocka_unit_test(test_xlate_with_iommu),
+	    cmocka_unit_test(test_split),
+	    cmocka_unit_test(test_split_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
