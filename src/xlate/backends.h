@@ -26,4 +26,9 @@ void dmab__vfio_close(struct dmab__vfio_fds *f);
 /* vfio.c: the device fd the translator opened, or -1. */
 int dmab__vfio_device_fd(const void *bctx);
 
+/* vfio_ranges.c: VFIO_IOMMU_GET_INFO's DMA_AVAIL capability in the @len
+ * bytes at @info: 1 with *@avail set, 0 if absent (before Linux 5.10),
+ * -EPROTO for a malformed chain. */
+int dmab__vfio_parse_dma_avail(const void *info, size_t len, uint32_t *avail);
+
 #endif /* DMAB_XLATE_BACKENDS_H */

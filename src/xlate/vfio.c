@@ -25,13 +25,16 @@ struct vfio {
 	uint64_t page; /* the smallest IOMMU page, at least the CPU's */
 	uint64_t mask;
 	unsigned nr;
+	bool has_avail; /* GET_INFO reports DMA_AVAIL (Linux 5.10 on) */
 	struct dmab_iova_range range[MAX_RANGES];
 	const char *dev_name;
 	struct dmab__vfio_fds own; /* opened from a PCI address: closed at fini */
 };
 
-/* GET_INFO with the size the kernel asks for: the second call has the chain. */
-static int read_info(struct vfio *v)
+/* GET_INFO with the size the kernel asks for: the second call has the chain.
+ * *@info is the caller's to free; @what names the call for messages. */
+static int get_info(const struct vfio *v, struct vfio_iommu_type1_info **out, uint32_t *len,
+		    const char *what)
 {
 	uint32_t argsz = sizeof(struct vfio_iommu_type1_info);
 	struct vfio_iommu_type1_info *info = NULL;
@@ -40,21 +43,55 @@ static int read_info(struct vfio *v)
 		free(info);
 		info = calloc(1, argsz);
 		if (!info)
-			return dmab__fail(-ENOMEM, "device_create: out of memory");
+			return dmab__fail(-ENOMEM, "%s: out of memory", what);
 		info->argsz = argsz;
 		int err = dmab__os_ioctl(v->container, VFIO_IOMMU_GET_INFO, info);
 
 		if (err < 0) {
 			free(info);
 			return dmab__fail(err,
-					  "device_create: %s: VFIO_IOMMU_GET_INFO failed (is the "
+					  "%s: %s: VFIO_IOMMU_GET_INFO failed (is the "
 					  "container's IOMMU set with VFIO_SET_IOMMU?)",
-					  v->dev_name);
+					  what, v->dev_name);
 		}
 		if (info->argsz <= argsz)
 			break;
 		argsz = info->argsz;
 	}
+	*out = info;
+	*len = argsz;
+	return 0;
+}
+
+/* The container's DMA_AVAIL now: 1 with *@avail, 0 if not reported. */
+static int dma_avail(const struct vfio *v, const struct vfio_iommu_type1_info *info, uint32_t len,
+		     uint32_t *avail, const char *what)
+{
+	int r = dmab__vfio_parse_dma_avail(info, len, avail);
+
+	return r >= 0 ? r
+		      : dmab__fail(r,
+				   "%s: %s: VFIO_IOMMU_GET_INFO's capability chain is "
+				   "malformed",
+				   what, v->dev_name);
+}
+
+static int read_info(struct vfio *v)
+{
+	struct vfio_iommu_type1_info *info;
+	uint32_t argsz;
+	int err = get_info(v, &info, &argsz, "device_create");
+
+	if (err)
+		return err;
+	uint32_t avail;
+
+	err = dma_avail(v, info, argsz, &avail, "device_create");
+	if (err < 0) {
+		free(info);
+		return err;
+	}
+	v->has_avail = err > 0;
 	uint64_t cpu = dmab__os_page_size(), pg = 0;
 
 	if (info->flags & VFIO_IOMMU_INFO_PGSIZES)
@@ -121,11 +158,43 @@ static int place(const struct vfio *v, const struct dmab__snap *now, uint64_t si
 	return 0;
 }
 
+/*
+ * Does the container allow one more mapping? Asked at each registration,
+ * for the count is the container's (the driver's own mappings, and other
+ * devices', use it too). -ENOSPC, with the limit named, if not.
+ */
+static int room_left(const struct vfio *v)
+{
+	if (!v->has_avail)
+		return 0;
+	struct vfio_iommu_type1_info *info;
+	uint32_t argsz, avail = 0;
+	int err = get_info(v, &info, &argsz, "mem_register");
+
+	if (err)
+		return err;
+	err = dma_avail(v, info, argsz, &avail, "mem_register");
+	free(info);
+	if (err < 0)
+		return err;
+	if (err > 0 && avail == 0)
+		return dmab__fail(-ENOSPC,
+				  "mem_register: %s: the VFIO container allows no more DMA "
+				  "mappings (DMA_AVAIL is 0: vfio_iommu_type1's dma_entry_limit "
+				  "is reached; unregister a region, or raise the limit)",
+				  v->dev_name);
+	return 0;
+}
+
 static int vfio_add(void *bctx, const struct dmab__snap *now, struct dmab__region *r)
 {
 	struct vfio *v = bctx;
 	uint64_t start = r->cpu & ~(v->page - 1);
 	uint64_t size = align_up(r->cpu + r->len, v->page) - start, iova;
+	int err = room_left(v);
+
+	if (err)
+		return err;
 	struct dmab__seg *seg = calloc(1, sizeof(*seg));
 
 	if (!seg)
@@ -145,8 +214,7 @@ static int vfio_add(void *bctx, const struct dmab__snap *now, struct dmab__regio
 	    .iova = iova,
 	    .size = size,
 	};
-	int err = dmab__os_ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map);
-
+	err = dmab__os_ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map);
 	if (err < 0) {
 		free(seg);
 		return dmab__fail(
