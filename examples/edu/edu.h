@@ -162,4 +162,14 @@ int edu_pagemap_phys(int fd, uintptr_t va, uint64_t *pa);
  */
 int edu_huge_low(void **cpu, size_t *len, char *why, size_t whylen);
 
+/**
+ * edu_huge_split() - 4 MiB of virtually contiguous memory made of two 2 MiB
+ * hugetlb pages that both lie below EDU_DMA_LIMIT and are not physically
+ * adjacent (a hugetlbfs memfd's pages mapped side by side, in whichever
+ * order makes them discontiguous): a buffer across the middle is two DMA
+ * segments. Give it back with munmap(*@cpu, *@len).
+ * Return: 0 with *@cpu, *@len; -ENOMEM (@why says why).
+ */
+int edu_huge_split(void **cpu, size_t *len, char *why, size_t whylen);
+
 #endif

@@ -10,9 +10,12 @@
  * For each device, each sync mode (batched, per-entry) and each path
  * (direct: buffers in a registered region; bounced: unregistered buffers,
  * which the library bounces through its pool), one case per direction:
- * an sg list of two entries at unaligned addresses is mapped, the DMA engine
- * moves each entry, the list is unmapped, and the data is checked (through
- * a single mapping the other way where the device holds it). One line each:
+ * an sg list of two entries at unaligned addresses is mapped (with
+ * dmab_map_sg_split: on UIO the direct second entry lies across two
+ * physically discontiguous hugepages and becomes two DMA segments), the DMA
+ * engine moves each segment, the list is unmapped, and the data is checked
+ * (through a single mapping the other way where the device holds it). One
+ * line each:
  *
  *   vm <arch> <vfio|uio> <pci> <direction> <batched|per-entry> <direct|bounced>: ok, N bytes
  * verified vm <arch> <vfio|uio> <pci> <direction> <batched|per-entry> <direct|bounced>: FAIL,
@@ -48,6 +51,7 @@
 #define TIMEOUT_MS 5000
 #define AREA	   (64u * 1024) /* each buffer area */
 #define NENT	   2
+#define ROOM	   (NENT + 2) /* list arrays: room for split entries' segments */
 #define GUARD	   0xc3
 
 /* Entry k: at buf + ent_off[k], ent_len[k] bytes, edu offset ent_dev[k]. */
@@ -63,6 +67,7 @@ struct ctx {
 	uint8_t *buf;	/* the entries' buffer */
 	uint8_t *check; /* for seeding and reading back the device */
 	long verified;
+	int split; /* DMA segments more than entries map_sg_split must give */
 	char why[256];
 };
 
@@ -93,6 +98,25 @@ static int dma(struct ctx *c, dmab_addr_t bus, uint32_t dev_off, uint32_t len, i
 	int err = edu_dma(c->e, bus, dev_off, len, to_ram, TIMEOUT_MS);
 
 	return err ? failf(c, err, "%s", edu_error(c->e)) : 0;
+}
+
+/* One transfer per DMA segment of a mapped list: entry k's segments, in
+ * order, to or from edu at dev_off[k] on. */
+static int dma_list(struct ctx *c, const struct dmab_sg *sg, const uint32_t *dev_off, int to_ram)
+{
+	size_t done = 0;
+	int err = 0;
+
+	for (int j = 0, k = 0; k < NENT && !err; j++) {
+		err = dma(c, sg[j].dma_addr, dev_off[k] + (uint32_t)done, (uint32_t)sg[j].dma_len,
+			  to_ram);
+		done += sg[j].dma_len;
+		if (done >= sg[k].len) {
+			k++;
+			done = 0;
+		}
+	}
+	return err;
 }
 
 static int lib(struct ctx *c, int err, const char *call)
@@ -155,12 +179,13 @@ static void make_list(struct ctx *c, struct dmab_sg *sg)
 
 static int map_list(struct ctx *c, struct dmab_sg *sg, enum dmab_dir dir)
 {
-	int n = dmab_map_sg(c->dev, sg, NENT, dir, 0);
+	int n = dmab_map_sg_split(c->dev, sg, NENT, ROOM, dir, 0);
 
 	if (n < 0)
-		return lib(c, n, "map_sg");
-	if (n != NENT)
-		return failf(c, -EIO, "map_sg gave %d segments for %d entries", n, NENT);
+		return lib(c, n, "map_sg_split");
+	if (n != NENT + c->split)
+		return failf(c, -EIO, "map_sg_split gave %d segments for %d entries, not %d", n,
+			     NENT, NENT + c->split);
 	return 0;
 }
 
@@ -175,7 +200,7 @@ static int guards_ok(struct ctx *c)
 /* RAM -> device: the entries go to edu; read edu back to check. */
 static int case_to_device(struct ctx *c, uint32_t seed)
 {
-	struct dmab_sg sg[NENT];
+	struct dmab_sg sg[ROOM];
 	uint8_t want[NENT][1024];
 	int err;
 
@@ -185,8 +210,8 @@ static int case_to_device(struct ctx *c, uint32_t seed)
 		memcpy(sg[k].addr, want[k], ent_len[k]);
 	}
 	err = map_list(c, sg, DMAB_TO_DEVICE);
-	for (int k = 0; k < NENT && !err; k++)
-		err = dma(c, sg[k].dma_addr, ent_dev[k], (uint32_t)sg[k].dma_len, 0);
+	if (!err)
+		err = dma_list(c, sg, ent_dev, 0);
 	int u = lib(c, dmab_unmap_sg(c->dev, sg, NENT, DMAB_TO_DEVICE, 0), "unmap_sg");
 
 	err = err ? err : u;
@@ -200,7 +225,7 @@ static int case_to_device(struct ctx *c, uint32_t seed)
 /* Device -> RAM: edu is seeded, the entries are written by the device. */
 static int case_from_device(struct ctx *c, uint32_t seed)
 {
-	struct dmab_sg sg[NENT];
+	struct dmab_sg sg[ROOM];
 	uint8_t seedbuf[SPAN];
 	int err;
 
@@ -214,8 +239,8 @@ static int case_from_device(struct ctx *c, uint32_t seed)
 		for (uint32_t i = 0; i < ent_len[k]; i++)
 			((uint8_t *)sg[k].addr)[i] = (uint8_t)~seedbuf[ent_dev[k] + i];
 	err = map_list(c, sg, DMAB_FROM_DEVICE);
-	for (int k = 0; k < NENT && !err; k++)
-		err = dma(c, sg[k].dma_addr, ent_dev[k], (uint32_t)sg[k].dma_len, 1);
+	if (!err)
+		err = dma_list(c, sg, ent_dev, 1);
 	int u = lib(c, dmab_unmap_sg(c->dev, sg, NENT, DMAB_FROM_DEVICE, 0), "unmap_sg");
 
 	err = err ? err : u;
@@ -228,7 +253,7 @@ static int case_from_device(struct ctx *c, uint32_t seed)
  * into it; the entries end with the seed, edu with the entries' data. */
 static int case_bidirectional(struct ctx *c, uint32_t seed)
 {
-	struct dmab_sg sg[NENT];
+	struct dmab_sg sg[ROOM];
 	uint8_t seedbuf[SPAN], mine[NENT][1024];
 	uint32_t at[NENT] = {BI_BASE, BI_BASE + ent_len[0]};
 	int err;
@@ -243,12 +268,13 @@ static int case_bidirectional(struct ctx *c, uint32_t seed)
 		fill(mine[k], ent_len[k], seed * 3 + (uint32_t)k);
 		memcpy(sg[k].addr, mine[k], ent_len[k]);
 	}
+	/* every entry out to edu, then edu's seed back in (the two edu
+	 * ranges do not overlap) */
 	err = map_list(c, sg, DMAB_BIDIRECTIONAL);
-	for (int k = 0; k < NENT && !err; k++) {
-		err = dma(c, sg[k].dma_addr, at[k], (uint32_t)sg[k].dma_len, 0);
-		if (!err)
-			err = dma(c, sg[k].dma_addr, ent_dev[k], (uint32_t)sg[k].dma_len, 1);
-	}
+	if (!err)
+		err = dma_list(c, sg, at, 0);
+	if (!err)
+		err = dma_list(c, sg, ent_dev, 1);
 	int u = lib(c, dmab_unmap_sg(c->dev, sg, NENT, DMAB_BIDIRECTIONAL, 0), "unmap_sg");
 
 	err = err ? err : u;
@@ -277,11 +303,16 @@ static uint64_t bounced(struct dmab_device *dev)
 	return dmab_device_stats(dev, &st) == 0 ? st.bounce_mappings : 0;
 }
 
-/* The registered area: any memory for VFIO (it pins), a low hugepage for UIO. */
+/*
+ * The registered area: any memory for VFIO (it pins); for UIO two low
+ * hugepages side by side that are not physically adjacent, so that the
+ * direct cases' second entry, across the two, is split into two DMA
+ * segments.
+ */
 static int area_alloc(enum edu_mode mode, void **p, size_t *len, char *why, size_t whylen)
 {
 	if (mode == EDU_MODE_UIO)
-		return edu_huge_low(p, len, why, whylen);
+		return edu_huge_split(p, len, why, whylen);
 	*len = AREA;
 	*p = mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
 		  -1, 0);
@@ -413,6 +444,10 @@ static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf
 		}
 		if (!err && !(loose = aligned_alloc(4096, 2 * AREA)))
 			err = -ENOMEM;
+		if (!err && mode == EDU_MODE_UIO && s == 0)
+			printf("# %s: direct entry 1 lies across two physically discontiguous "
+			       "hugepages: map_sg_split makes it two DMA segments\n",
+			       bdf);
 		for (int path = 0; path < 2; path++)
 			for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 				const char *pname = path ? "bounced" : "direct";
@@ -421,6 +456,10 @@ static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf
 					uint8_t *base = path ? loose : area;
 					uint64_t before = bounced(c.dev);
 
+					/* UIO direct: entry 1 across the hugepages */
+					c.split = mode == EDU_MODE_UIO && !path;
+					if (c.split)
+						base += area_len / 2 - ent_off[1] - ent_len[1] / 2;
 					c.buf = base;
 					c.check = base + AREA / 2;
 					c.verified = 0;
