@@ -115,10 +115,11 @@ int dmab_map_sg_split(struct dmab_device *dev, struct dmab_sg *sg, int nents, in
 
 	if (!err)
 		err = dmab_map_sg(dev, seg, m, dir, attrs);
+	bool moved = false;
+
 	for (int j = 0; err > 0 && j < m; j++)
-		if (want[j] != NO_WANT && seg[j].dma_addr != want[j])
-			err = -EAGAIN;
-	if (err == -EAGAIN) {
+		moved |= want[j] != NO_WANT && seg[j].dma_addr != want[j];
+	if (moved) {
 		/* A part went elsewhere: the region changed under the call. */
 		int undo = dmab_unmap_sg(dev, seg, m, dir, attrs | DMAB_ATTR_SKIP_CPU_SYNC);
 
