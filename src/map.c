@@ -236,6 +236,20 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	return 0;
 }
 
+/* Undo phase one of a map_sg for its first @n entries. */
+static void unmap_first(struct dmab_device *dev, struct dmab__facts_use fu, struct dmab_sg *sg,
+			int n, struct dmab__hold *h, const char *what)
+{
+	struct dmab__entry tmp;
+
+	while (n-- > 0) {
+		struct dmab__entry *e = dmab__fact(fu, dev, sg, n, true, &tmp, what);
+
+		if (e)
+			release_entry(dev, h, e);
+	}
+}
+
 static int check_list(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
 		      unsigned attrs, const char *what)
 {
@@ -285,11 +299,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 
 		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, e, what, i);
 		if (err) {
-			while (i-- > 0) {
-				e = dmab__fact(fu, dev, sg, i, true, &tmp, what);
-				if (e)
-					release_entry(dev, &h, e);
-			}
+			unmap_first(dev, fu, sg, i, &h, what);
 			dmab__hold_release(&h);
 			dmab__facts_put(&f, dev);
 			dmab__debug_abort(dev, dp);
@@ -303,7 +313,16 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 			hi = e->bus + e->len > hi ? (uintptr_t)(e->bus + e->len) : hi;
 		}
 	}
+	/* The segment limits need the bus addresses: judged before anything is issued. */
+	err = DMAB__DEBUG_SEGMENTS(dev, what, dir, attrs, nents, sg, nents);
+	if (err)
+		unmap_first(dev, fu, sg, nents, &h, what);
 	dmab__hold_release(&h);
+	if (err) {
+		dmab__facts_put(&f, dev);
+		dmab__debug_abort(dev, dp);
+		return err;
+	}
 	n.mappings = bounced;
 
 	struct dmab__batch b;

@@ -67,6 +67,10 @@ enum dmab_debug_class {
 	DMAB_DEBUG_MAP_OVERLAP,
 	/* destroy: mappings still live [EBUSY] */
 	DMAB_DEBUG_TEARDOWN_LIVE,
+	/* map_sg: a segment longer than the device's max_seg_size [EFBIG] */
+	DMAB_DEBUG_MAP_SEG_SIZE,
+	/* map_sg: a segment crossing a multiple of seg_boundary_mask + 1 [EXDEV] */
+	DMAB_DEBUG_MAP_SEG_BOUNDARY,
 	DMAB_DEBUG_NCLASS
 };
 
@@ -104,6 +108,8 @@ struct dmab_debug_mapping {
  * @caller: the return address of the offending call.
  * @text: the report as one line, without the trailing newline; it lives
  * only during the callback.
+ * @limit: for DMAB_DEBUG_MAP_SEG_SIZE the device's max_seg_size, for
+ * DMAB_DEBUG_MAP_SEG_BOUNDARY its seg_boundary_mask; else 0.
  */
 struct dmab_debug_report {
 	enum dmab_debug_class cls;
@@ -118,6 +124,7 @@ struct dmab_debug_report {
 	struct dmab_debug_mapping mapping;
 	const void *caller;
 	const char *text;
+	uint64_t limit;
 };
 
 /** The negative errno a call of class @c returns in checking mode. */

@@ -145,6 +145,22 @@ void dmab__debug_map_end_(struct dmab_device *dev, struct dmab__dbg_pend *p,
 	free(p);
 }
 
+int dmab__debug_segments_(struct dmab_device *dev, const struct dmab__dbg_call *c,
+			  const struct dmab_sg *sg, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t start = sg[i].dma_addr, last = start + sg[i].dma_len - 1;
+
+		if (!sg[i].dma_len)
+			continue;
+		if (sg[i].dma_len > dev->max_seg_size)
+			return dmab__dbg_report(dev, DMAB_DEBUG_MAP_SEG_SIZE, c, &sg[i], NULL);
+		if ((start ^ last) & ~dev->seg_boundary_mask)
+			return dmab__dbg_report(dev, DMAB_DEBUG_MAP_SEG_BOUNDARY, c, &sg[i], NULL);
+	}
+	return 0;
+}
+
 /* The class of an unmap of @sg judged against @m, the record found for it;
  * DMAB_DEBUG_NCLASS if they agree. */
 static enum dmab_debug_class judge_unmap(const struct dmab__dbg_call *c, const struct dmab_sg *sg,

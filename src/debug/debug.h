@@ -7,8 +7,10 @@
  *
  * The protocol of a call:
  * - map: dmab__debug_map_begin() before anything is mapped (the map-time
- *   classes; room for the records), then _end() once the call has its bus
- *   addresses, or _abort() if it fails;
+ *   classes; room for the records); for a list, dmab__debug_segments_()
+ *   once its bus addresses are known and before any maintenance (the
+ *   segment limits; the call unwinds on its errno); then _end(), or
+ *   _abort() if it fails;
  * - unmap: dmab__debug_unmap_begin() before anything is done: it judges
  *   every entry and claims its record, so that a second unmap racing this
  *   one is told "already unmapped"; then _end() (the records go) or
@@ -61,6 +63,10 @@ int dmab__debug_unmap_begin_(struct dmab_device *dev, const struct dmab__dbg_cal
 void dmab__debug_unmap_end_(struct dmab_device *dev, struct dmab__dbg_pend *p);
 /* Either call's failure: a map's records are freed, an unmap's claims given back. */
 void dmab__debug_abort_(struct dmab_device *dev, struct dmab__dbg_pend *p);
+/* A map_sg's segments (each non-empty entry's dma_addr, dma_len) against
+ * the device's max_seg_size and seg_boundary_mask, once they are known. */
+int dmab__debug_segments_(struct dmab_device *dev, const struct dmab__dbg_call *c,
+			  const struct dmab_sg *sg, int n);
 int dmab__debug_sync_(struct dmab_device *dev, const struct dmab__dbg_call *c,
 		      const struct dmab_sg *sg, int n);
 int dmab__debug_teardown_(struct dmab_device *dev, const void *caller);
@@ -91,6 +97,12 @@ void dmab__debug_free_(struct dmab_device *dev, dmab_addr_t dma);
 	(dmab__debug_on(dev)                                                                       \
 	     ? dmab__debug_unmap_begin_(                                                           \
 		   dev, &DMAB__DBG_CALL(what, kind, dir, attrs, nents, false), sg, n, pp)          \
+	     : 0)
+#define DMAB__DEBUG_SEGMENTS(dev, what, dir, attrs, nents, sg, n)                                  \
+	(dmab__debug_on(dev)                                                                       \
+	     ? dmab__debug_segments_(                                                              \
+		   dev, &DMAB__DBG_CALL(what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, false), sg,   \
+		   n)                                                                              \
 	     : 0)
 #define DMAB__DEBUG_SYNC(dev, what, kind, dir, nents, for_cpu, sg, n)                              \
 	(dmab__debug_on(dev)                                                                       \
