@@ -252,7 +252,8 @@ struct dmab_xlate_config;
  *              2^k - 1 with k >= 12, or 0 for 4 GiB - 1 (the kernel's default).
  * @debug:      DMAB_DEBUG_* flags: the DMA-API checker
  *              (include/dmabatch/debug.h); 0 is off unless the environment
- *              has DMAB_DEBUG=1 when the device is created.
+ *              has DMAB_DEBUG=1 (checking) or DMAB_DEBUG=guard (checking
+ *              and guard mode) when the device is created.
  * @xlate:      how bus addresses are made (include/dmabatch/xlate.h); NULL
  *              means identity (the CPU's virtual address). Read at create
  *              only; it need not outlive the call.
@@ -301,6 +302,9 @@ struct dmab_device_config {
 
 /** Check this device's use of the API (include/dmabatch/debug.h). */
 #define DMAB_DEBUG_CHECK (1u << 0)
+/** Checking, and take CPU access away from mapped page-aligned buffers the
+ * device writes (include/dmabatch/debug.h, "Guard mode"). */
+#define DMAB_DEBUG_GUARD (1u << 1)
 
 /** Room in struct dmab_stats for the checker's classes. */
 #define DMAB_STATS_DEBUG_CLASSES 24

@@ -172,7 +172,6 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	}
 	*out = e.bus;
 	chk.dma_addr = e.bus;
-	dmab__debug_map_end(dev, dp, &chk, 1);
 
 	struct dmab__batch b;
 	struct dmab__tally n = {.mappings = e.pool != NULL};
@@ -185,6 +184,8 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 			       &n);
 	(void)dmab__batch_finish(&b);
 	count_call(dev, DMAB__CTR_MAPS, &n);
+	/* After the maintenance: guard mode takes the CPU's access away here. */
+	dmab__debug_map_end(dev, dp, &chk, 1);
 	return 0;
 }
 

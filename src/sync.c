@@ -70,6 +70,9 @@ DMAB__HOT int sync_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 	if (err)
 		return err;
 	(void)dmab__batch_finish(&b);
+	struct dmab_sg one = dmab__dbg_one(NULL, addr, len);
+
+	DMAB__DEBUG_SYNCED(dev, for_device, &one, 1);
 	return 0;
 }
 
@@ -146,6 +149,7 @@ DMAB__HOT int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, en
 	dmab__facts_put(&f, dev);
 	if (copies)
 		dmab__bounce_account(dev, &n);
+	DMAB__DEBUG_SYNCED(dev, for_device, sg, nents);
 	return 0;
 }
 

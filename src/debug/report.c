@@ -272,9 +272,10 @@ int dmab_debug_dump(const struct dmab_device *dev, FILE *out)
 		if (atomic_load_explicit(&n->state, memory_order_acquire) != DMAB__DBG_LIVE)
 			continue;
 		fprintf(out,
-			"dmabatch: %s: 0x%" PRIx64 " size %zu cpu %p %s %s nents %d mapped at %p\n",
+			"dmabatch: %s: 0x%" PRIx64
+			" size %zu cpu %p %s %s nents %d mapped at %p%s\n",
 			dev->name, m->addr, m->len, m->cpu, kind_name(m->kind), dir_name(m->dir),
-			m->nents, m->caller);
+			m->nents, m->caller, dmab__dbg_guard_word(n));
 		count++;
 	}
 	dmab__dbg_read_unlock(d);

@@ -126,6 +126,9 @@ void dmab__dbg_node_init(struct dmab__dbg_node *n, struct dmab__dbg_block *blk,
 		n->ln[i].owner = n;
 	}
 	n->attrs = c->attrs;
+	n->gslot = -1;
+	atomic_init(&n->gstate, DMAB__DBG_G_NONE);
+	n->glifted = false;
 	n->m = (struct dmab_debug_mapping){.addr = sg->dma_addr,
 					   .len = sg->len,
 					   .cpu = sg->addr,

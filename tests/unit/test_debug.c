@@ -46,7 +46,7 @@ static void test_off_by_default(void **state)
 	assert_false(dmab_debug_enabled(NULL));
 	destroy(dev);
 
-	struct dmab_device_config bad = {.size = sizeof(bad), .backend = "trace", .debug = 2};
+	struct dmab_device_config bad = {.size = sizeof(bad), .backend = "trace", .debug = 4};
 	struct dmab_device *d = NULL;
 
 	assert_int_equal(dmab_device_create(&bad, &d), -EINVAL);
