@@ -557,9 +557,12 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * addresses are known and before anything is issued, each segment (a
  * non-empty entry's dma_addr and dma_len): -EFBIG if it is longer than
  * max_seg_size, -EXDEV if it crosses a multiple of seg_boundary_mask + 1
- * (the call unwinds as for any failure). The segment limits are checked
- * only in checking mode, as the kernel's dma-debug does: in normal mode the
- * identity path maps entries as given, whatever their length.
+ * (the call unwinds as for any failure); behind the IOMMU, the same limits
+ * on each entry before anything is mapped, since merging keeps within them.
+ * The segment limits are checked only in checking mode, as the kernel's
+ * dma-debug does: in normal mode the identity path maps entries as given,
+ * whatever their length, and the IOMMU maps an over-long entry as one
+ * over-long segment.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);

@@ -19,6 +19,15 @@
  *   lines per 5 seconds per device, then a count of the lines held back;
  * - counts in dmab_stats.debug_reports[class].
  *
+ * Behind the emulated IOMMU (dmab_device_config.iommu) a record is a DMA
+ * segment as dmab_map_sg() returned it (bus address and length in the first
+ * entries' dma fields; its CPU address is its first entry's), so the unmap
+ * and sync classes judge the list as handed back, exactly as without one;
+ * the overlap class looks at the segment's first and last entries' outer
+ * lines; the segment limits are judged on the entries before any IOVA is
+ * given (a merge never exceeds them: a segment is over a limit only if one
+ * entry is), and their reports name the entry's CPU address.
+ *
  * Guard mode (DMAB_DEBUG_GUARD, which implies checking, or DMAB_DEBUG=guard
  * in the environment): a buffer mapped FROM_DEVICE or BIDIRECTIONAL by
  * dmab_map_single() or dmab_map_sg() whose CPU address and length are both
@@ -33,7 +42,8 @@
  * Not guarded, and counted (dmab_debug_guard_stats()) and shown by
  * dmab_debug_dump(): buffers not page-aligned (they share pages with other
  * data), pages the kernel will not protect (the middle of a hugetlb page),
- * more than DMAB_DEBUG_GUARD_MAX guarded at once in the process. TO_DEVICE
+ * more than DMAB_DEBUG_GUARD_MAX guarded at once in the process, a segment
+ * behind the IOMMU merged from entries apart in CPU memory. TO_DEVICE
  * mappings and allocations are never guarded. The library installs no
  * signal handler: a program's own SIGSEGV handler may call
  * dmab_debug_guard_lookup() or dmab_debug_guard_describe() (both
@@ -224,7 +234,8 @@ DMAB_API size_t dmab_debug_guard_describe(const void *addr, char *buf, size_t le
  * @unaligned: FROM_DEVICE or BIDIRECTIONAL mappings not guarded because
  *             their address or length is not a multiple of the page size.
  * @refused: such mappings page-aligned but not guarded: the kernel refused
- *           (mprotect), or DMAB_DEBUG_GUARD_MAX were guarded already.
+ *           (mprotect), DMAB_DEBUG_GUARD_MAX were guarded already, or an
+ *           IOMMU segment is not one CPU range.
  */
 struct dmab_debug_guard_counts {
 	uint64_t guarded_now;

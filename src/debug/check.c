@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../iommu/pte.h"
 #include "../os/os.h"
 #include "memory.h"
 #include "state.h"
@@ -21,11 +22,6 @@ int dmab__debug_init(struct dmab_device *dev, const struct dmab_device_config *c
 #ifdef DMAB_NO_DEBUG
 	on = false; /* built without the hooks: nothing would be judged */
 #endif
-	/* A device behind the emulated IOMMU takes its own map and unmap path
-	 * (src/xlate/iommu.c), which has no hooks yet: it is not checked. */
-	if (dev->iommu)
-		on = false;
-
 	dev->debug = NULL;
 	if (cfg->debug & ~(DMAB_DEBUG_CHECK | DMAB_DEBUG_GUARD))
 		return dmab__fail(-EINVAL, "device_create: unknown debug bits 0x%x",
@@ -100,6 +96,29 @@ static int judge_map_entry(struct dmab_device *dev, const struct dmab__dbg_call 
 	return 0;
 }
 
+/*
+ * Behind the IOMMU, a list's segments are made under its lock, after the
+ * table is written: its limits are judged on the entries instead. Merging
+ * keeps within both limits, so a segment is over one only if one entry is:
+ * longer than max_seg_size, or (its IOVA starting at its own offset in a
+ * page, at least, from a window's start) running past the boundary window.
+ * The report gives the entry's CPU address: it has no IOVA yet.
+ */
+static int judge_iommu_limits(struct dmab_device *dev, const struct dmab__dbg_call *c,
+			      const struct dmab_sg *sg)
+{
+	uint64_t off = (uintptr_t)sg->addr & (DMAB__IOPT_GRANULE - 1);
+	struct dmab_sg at = *sg;
+
+	at.dma_addr = (uintptr_t)sg->addr;
+	at.dma_len = sg->len;
+	if (sg->len > dev->max_seg_size)
+		return dmab__dbg_report(dev, DMAB_DEBUG_MAP_SEG_SIZE, c, &at, NULL);
+	if (off + sg->len - 1 > dev->seg_boundary_mask)
+		return dmab__dbg_report(dev, DMAB_DEBUG_MAP_SEG_BOUNDARY, c, &at, NULL);
+	return 0;
+}
+
 int dmab__debug_map_begin_(struct dmab_device *dev, const struct dmab__dbg_call *c,
 			   const struct dmab_sg *sg, int n, struct dmab__dbg_pend **out)
 {
@@ -117,6 +136,9 @@ int dmab__debug_map_begin_(struct dmab_device *dev, const struct dmab__dbg_call 
 			continue;
 		int err = judge_map_entry(dev, c, &sg[i]);
 
+		if (!err && dev->iommu && c->kind == DMAB_DEBUG_KIND_SG)
+			err = judge_iommu_limits(dev, c, &sg[i]);
+
 		if (err) {
 			dmab__debug_abort_(dev, p);
 			return err;
@@ -130,6 +152,44 @@ int dmab__debug_map_begin_(struct dmab_device *dev, const struct dmab__dbg_call 
 	return 0;
 }
 
+/*
+ * Behind the IOMMU, one record per DMA segment (the first entries' dma
+ * fields): its bus range, the CPU address of its first entry and the last
+ * CPU byte of its last (merged entries meet on page boundaries, so the
+ * segment's outer ends are its only lines shared with other buffers).
+ */
+static void file_segments(struct dmab_device *dev, struct dmab__dbg_pend *p,
+			  const struct dmab_sg *sg, int n)
+{
+	int nseg = 0, i = 0;
+
+	while (nseg < n && sg[nseg].dma_len)
+		nseg++;
+	atomic_init(&p->blk->refs, nseg);
+	for (int j = 0; j < nseg; j++) {
+		struct dmab__dbg_node *r = p->v[j];
+		size_t got = 0;
+
+		while (i < n && !sg[i].len)
+			i++;
+		r->m.cpu = sg[i].addr;
+		while (i < n && got < sg[j].dma_len) {
+			if (sg[i].len) {
+				got += sg[i].len;
+				r->cpu_last = (uintptr_t)sg[i].addr + sg[i].len - 1;
+			}
+			i++;
+		}
+		r->m.addr = sg[j].dma_addr;
+		r->m.len = sg[j].dma_len;
+		dmab__dbg_insert(dev->debug, r);
+		dmab__dbg_guard_map(dev, r);
+	}
+	if (!nseg)
+		free(p->blk);
+	free(p);
+}
+
 /* The bus addresses are known: file the records (entries skipped at begin
  * are the empty ones, in the same order). */
 void dmab__debug_map_end_(struct dmab_device *dev, struct dmab__dbg_pend *p,
@@ -137,6 +197,10 @@ void dmab__debug_map_end_(struct dmab_device *dev, struct dmab__dbg_pend *p,
 {
 	int k = 0;
 
+	if (dev->iommu && p->n) {
+		file_segments(dev, p, sg, n);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		if (!sg[i].len)
 			continue;

@@ -191,7 +191,10 @@ void dmab__dbg_guard_map(struct dmab_device *dev, struct dmab__dbg_node *n)
 		atomic_fetch_add_explicit(&d->g_unaligned, 1, RLX);
 		return;
 	}
-	int s = slot_take(n, dev->name);
+	/* Behind the IOMMU, a segment of entries apart in CPU memory: its
+	 * bus range is not one CPU range. */
+	bool one_range = n->cpu_last + 1 - (uintptr_t)n->m.cpu == n->m.len;
+	int s = one_range ? slot_take(n, dev->name) : -1;
 
 	if (s >= 0 && dmab__os_protect((void *)(uintptr_t)n->m.cpu, n->m.len, 0)) {
 		slot_free(s);

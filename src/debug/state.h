@@ -67,6 +67,7 @@ struct dmab__dbg_node {
 	_Atomic int state;
 	unsigned attrs;
 	struct dmab_debug_mapping m;
+	uintptr_t cpu_last; /* the last CPU byte (behind an IOMMU, of the segment's last entry) */
 	int gslot;	    /* guard.c's slot, -1 if none */
 	_Atomic int gstate; /* DMAB__DBG_G_* */
 	bool glifted;	    /* lifted by the unmap that claimed it (its abort puts it back) */
