@@ -186,6 +186,13 @@ void dmab__dbg_guard_release(struct dmab__debug *d, struct dmab__dbg_node *n);
 /* The dump's word for @n's guard ("" if none). */
 const char *dmab__dbg_guard_word(const struct dmab__dbg_node *n);
 
+/* segments.c: behind the IOMMU, an entry's segment limits, judged before
+ * it is mapped; the records of a list, one per segment (frees @p). */
+int dmab__dbg_iommu_limits(struct dmab_device *dev, const struct dmab__dbg_call *c,
+			   const struct dmab_sg *sg);
+void dmab__dbg_file_segments(struct dmab_device *dev, struct dmab__dbg_pend *p,
+			     const struct dmab_sg *sg, int n);
+
 /* report.c: count, describe and deliver one misuse; returns its errno. */
 int dmab__dbg_report(struct dmab_device *dev, enum dmab_debug_class cls,
 		     const struct dmab__dbg_call *c, const struct dmab_sg *sg,
