@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include "debug/debug.h"
+#include "fast.h"
 #include "steps.h"
 #include "xlate/iommu.h"
 
@@ -257,6 +258,14 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 
 	if (err)
 		return err;
+	/* The common device's list (fast.h); bad input goes on, to be named. */
+	struct dmab__fast_list fl;
+
+	if (dmab__fast_ok(dev, attrs) && dmab__fast_map_check(dev, sg, nents, &fl)) {
+		add_live(dev, (uint64_t)nents, fl.lo, fl.hi);
+		dmab__fast_map(dev, sg, nents);
+		return nents;
+	}
 	for (int i = 0; i < nents; i++) {
 		err = check_buffer(dev, sg[i].addr, sg[i].len, what, i);
 		if (err)
@@ -336,6 +345,15 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 		return err;
 	if (dev->iommu)
 		return dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what);
+	struct dmab__fast_list fl;
+
+	/* The common device's list (fast.h); bad input goes on, to be named. */
+	if (dmab__fast_ok(dev, attrs) && dmab__fast_unmap_check(dev, sg, nents, &fl)) {
+		err = drop_live(dev, (uint64_t)nents, what);
+		if (!err)
+			dmab__fast_unmap(dev, sg, nents, dir, &fl);
+		return err;
+	}
 	struct dmab__dbg_pend *dp = NULL;
 
 	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);

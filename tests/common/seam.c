@@ -12,6 +12,7 @@
 #include "../../arch/sim/owned.h"
 #include "../../src/batch.h"
 #include "../../src/bounce/areas.h"
+#include "../../src/fast.h"
 #include "../../src/os/topology.h"
 
 static enum dmab__op op_of(enum dmab_trace_op op)
@@ -303,4 +304,9 @@ void seam_topo_set_free(int node, long long bytes)
 	if (node >= 0 && node < SEAM_TOPO_NODES)
 		fake.t.mem_free[node] = bytes;
 	pthread_mutex_unlock(&fake.lock);
+}
+
+void seam_fast_off(bool off)
+{
+	dmab__fast_off = off;
 }

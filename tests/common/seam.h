@@ -80,4 +80,8 @@ void seam_topo_set_free(int node, long long bytes);
 /* Move the calling thread (as the fake sees it) to @cpu. */
 void seam_topo_set_cpu(int cpu);
 
+/* Send every map_sg and unmap_sg down the general path (true), or let the
+ * common device's calls take the fast path again (false: the default). */
+void seam_fast_off(bool off);
+
 #endif
