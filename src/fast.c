@@ -113,7 +113,7 @@ bool dmab__fast_map_check(const struct dmab_device *dev, const struct dmab_sg *s
 		size_t len = sg[i].len;
 		uintptr_t q = p + len;
 
-		bad |= (unsigned)(q < p) | (unsigned)(len == 0);
+		bad |= q <= p; /* wraps, or has no length */
 		lo = p < lo ? p : lo;
 		hi = q > hi ? q : hi;
 	}
@@ -137,6 +137,29 @@ void dmab__fast_map(struct dmab_device *dev, struct dmab_sg *sg, int nents)
 	fast_finish(dev, DMAB__CLEAN, &r, (uint32_t)nents, DMAB__CTR_MAPS);
 }
 
+/* One range: issue, complete, count, as fast_finish() for one entry. */
+static void fast_one(struct dmab_device *dev, enum dmab__op op, uintptr_t s, uintptr_t e,
+		     enum dmab__ctr call)
+{
+	struct dmab_arch *a = &dev->arch;
+
+	a->ops->issue(a, op, s, e - s);
+	a->ops->complete(a);
+
+	struct dmab__ctr_block *c = dmab__ctr_mine(&dev->c);
+
+	dmab__ctr_add(c, (enum dmab__ctr)op, (e - s) / a->line);
+	dmab__ctr_add(c, DMAB__CTR_COMPLETIONS, 1);
+	dmab__ctr_add(c, call, 1);
+}
+
+void dmab__fast_map_one(struct dmab_device *dev, uintptr_t p, size_t len)
+{
+	uintptr_t m = (uintptr_t)dev->arch.line - 1;
+
+	fast_one(dev, DMAB__CLEAN, p & ~m, (p + len + m) & ~m, DMAB__CTR_MAPS);
+}
+
 bool dmab__fast_unmap_check(const struct dmab_device *dev, const struct dmab_sg *sg, int nents,
 			    struct dmab__fast_list *l)
 {
@@ -158,7 +181,7 @@ bool dmab__fast_unmap_check(const struct dmab_device *dev, const struct dmab_sg 
 		size_t len = sg[i].dma_len;
 		dmab_addr_t q = p + len;
 
-		bad |= (unsigned)(q < p) | (unsigned)(len == 0);
+		bad |= q <= p; /* wraps, or has no length */
 		pmin = p < pmin ? p : pmin;
 		qmax = q > qmax ? q : qmax;
 		ends |= p | q;
@@ -185,6 +208,19 @@ static void unmap_partial(struct dmab_device *dev, struct dmab_sg *sg, int nents
 	}
 	(void)dmab__batch_finish(&b);
 	dmab__ctr_add(dmab__ctr_mine(&dev->c), DMAB__CTR_UNMAPS, 1);
+}
+
+void dmab__fast_unmap_one(struct dmab_device *dev, dmab_addr_t p, size_t len, enum dmab_dir dir)
+{
+	uintptr_t m = (uintptr_t)dev->arch.line - 1;
+	struct dmab_sg one = {.dma_addr = p, .dma_len = len};
+
+	if (!dmab__rule(DMAB__CALL_UNMAP, dir, 0, false).inval)
+		dmab__ctr_add(dmab__ctr_mine(&dev->c), DMAB__CTR_UNMAPS, 1);
+	else if ((p | (p + len)) & m)
+		unmap_partial(dev, &one, 1, dmab__rule(DMAB__CALL_UNMAP, dir, 0, false));
+	else
+		fast_one(dev, DMAB__INVAL, (uintptr_t)p, (uintptr_t)(p + len), DMAB__CTR_UNMAPS);
 }
 
 void dmab__fast_unmap(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,

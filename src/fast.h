@@ -12,6 +12,8 @@
  * input, an unmap with partial lines) goes to the general path, which finds
  * the same errno and message or does the same maintenance as before.
  *
+ * map_single and unmap_single take it too, as a one-entry list.
+ *
  * What the caller (map.c) keeps: the argument checks before, and the
  * live-mapping count between the check and the issue (map: add, unmap:
  * drop, which may fail: nothing is issued before it).
@@ -47,6 +49,10 @@ bool dmab__fast_map_check(const struct dmab_device *dev, const struct dmab_sg *s
  * (not the live mappings: the caller's, with @l's span, before this). */
 void dmab__fast_map(struct dmab_device *dev, struct dmab_sg *sg, int nents);
 
+/* map_single's part of dmab__fast_map(): clean [p, p+len) (non-empty,
+ * checked), complete, count the call. */
+void dmab__fast_map_one(struct dmab_device *dev, uintptr_t p, size_t len);
+
 /* Does the list pass unmap's checks, with no zero-length entry? false: the
  * general path, which reports what is wrong. */
 bool dmab__fast_unmap_check(const struct dmab_device *dev, const struct dmab_sg *sg, int nents,
@@ -55,5 +61,19 @@ bool dmab__fast_unmap_check(const struct dmab_device *dev, const struct dmab_sg 
  * complete, count the call. Pre: the caller dropped the live mappings. */
 void dmab__fast_unmap(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
 		      const struct dmab__fast_list *l);
+
+/* dmab__fast_unmap_check() for unmap_single's one range (non-empty). */
+static inline bool dmab__fast_unmap_one_ok(const struct dmab_device *dev, dmab_addr_t p, size_t len)
+{
+	uintptr_t lo = atomic_load_explicit(&dev->direct_lo, memory_order_relaxed);
+	uintptr_t hi = atomic_load_explicit(&dev->direct_hi, memory_order_relaxed);
+	dmab_addr_t q = p + len;
+
+	return q > p && lo && hi <= UINTPTR_MAX - (uintptr_t)(dev->arch.line - 1) && p >= lo &&
+	       q <= hi;
+}
+
+/* dmab__fast_unmap() of that range. Pre: the caller dropped the mapping. */
+void dmab__fast_unmap_one(struct dmab_device *dev, dmab_addr_t p, size_t len, enum dmab_dir dir);
 
 #endif /* DMAB_FAST_H */

@@ -138,6 +138,10 @@ DMAB__HOT void count_call(struct dmab_device *dev, enum dmab__ctr call, const st
 		dmab__bounce_account(dev, n);
 }
 
+static int map_single_general(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
+			      unsigned attrs, dmab_addr_t *out, const char *what)
+    __attribute__((noinline));
+
 int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
 		    unsigned attrs, dmab_addr_t *out)
 {
@@ -152,6 +156,21 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
+	if (dmab__fast_ok(dev, attrs)) { /* the common device (fast.h) */
+		*out = (uintptr_t)cpu;
+		add_live(dev, 1, (uintptr_t)cpu, (uintptr_t)cpu + len);
+		dmab__fast_map_one(dev, (uintptr_t)cpu, len);
+		return 0;
+	}
+	return map_single_general(dev, cpu, len, dir, attrs, out, what);
+}
+
+/* The rest of map_single, out of line: its frame is not the fast path's. */
+static int map_single_general(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
+			      unsigned attrs, dmab_addr_t *out, const char *what)
+{
+	int err;
+
 	if (dev->iommu) {
 		struct dmab_sg one = {.addr = cpu, .len = len};
 
@@ -189,6 +208,10 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	return 0;
 }
 
+static int unmap_single_general(struct dmab_device *dev, dmab_addr_t addr, size_t len,
+				enum dmab_dir dir, unsigned attrs, const char *what)
+    __attribute__((noinline));
+
 int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enum dmab_dir dir,
 		      unsigned attrs)
 {
@@ -200,6 +223,21 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	if (!len)
 		return dmab__fail(-EINVAL, "%s: %s: zero length", what, dev->name);
 
+	/* The common device (fast.h); bad input goes on, to be named. */
+	if (dmab__fast_ok(dev, attrs) && dmab__fast_unmap_one_ok(dev, addr, len)) {
+		err = drop_live(dev, 1, what);
+		if (!err)
+			dmab__fast_unmap_one(dev, addr, len, dir);
+		return err;
+	}
+	return unmap_single_general(dev, addr, len, dir, attrs, what);
+}
+
+/* The rest of unmap_single, out of line: its frame is not the fast path's. */
+static int unmap_single_general(struct dmab_device *dev, dmab_addr_t addr, size_t len,
+				enum dmab_dir dir, unsigned attrs, const char *what)
+{
+	int err;
 	struct dmab__entry e;
 	struct dmab__dbg_pend *dp = NULL;
 	struct dmab_sg chk = dmab__dbg_one(NULL, addr, len);

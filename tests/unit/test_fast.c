@@ -221,6 +221,68 @@ static void test_same_as_general(void **state)
 	free(buf);
 }
 
+/* map_single and unmap_single of one buffer, on one path. */
+static void run_single(struct dmab_device *dev, bool general, void *p, size_t len,
+		       enum dmab_dir dir, unsigned attrs, struct outcome *o)
+{
+	size_t line = dmab_device_line_size(dev), ignore;
+	struct dmab_stats s0 = stats_of(dev), s1;
+	dmab_addr_t a = 0;
+
+	seam_fast_off(general);
+	o->sg = calloc(1, sizeof(*o->sg));
+	assert_non_null(o->sg);
+	o->map_rc = dmab_map_single(dev, p, len, dir, attrs, &a);
+	o->sg->dma_addr = a;
+	o->map_s = stream_of(dev, line, &o->map_n, &o->map_recs);
+	o->unmap_rc = dmab_unmap_single(dev, a, len, dir, attrs);
+	o->unmap_s = stream_of(dev, line, &o->unmap_n, &ignore);
+	s1 = stats_of(dev);
+	o->d = stats_minus(s1, &s0);
+	assert_int_equal(s1.live_mappings, s0.live_mappings);
+	seam_fast_off(false);
+}
+
+/* Every non-empty entry of every shape as a single buffer: fast == general. */
+static void test_single_same(void **state)
+{
+	(void)state;
+	static const size_t lines[] = {32, 64, 256};
+	static const unsigned attrs[] = {0, DMAB_ATTR_SKIP_CPU_SYNC};
+	uint8_t *buf = page_buf(1 << 17);
+	struct shape *s = calloc(32, sizeof(*s));
+
+	for (size_t li = 0; li < 3; li++) {
+		struct dmab_device *dev = trace_dev(false, DMAB_SYNC_BATCHED, lines[li]);
+		int ns = shapes(lines[li], s);
+
+		for (int k = 0; k < ns; k++) {
+			for (int i = 0; i < s[k].n && i < 4; i++) {
+				if (!s[k].e[i].len || s[k].e[i].off < 0)
+					continue;
+				for (int dir = 0; dir < 3; dir++) {
+					for (size_t a = 0; a < 2; a++) {
+						struct outcome f, g;
+						uint8_t *p = buf + s[k].e[i].off;
+
+						run_single(dev, false, p, s[k].e[i].len,
+							   (enum dmab_dir)dir, attrs[a], &f);
+						run_single(dev, true, p, s[k].e[i].len,
+							   (enum dmab_dir)dir, attrs[a], &g);
+						assert_int_equal(f.map_rc, 0);
+						same(&f, &g, 1);
+						drop(&f);
+						drop(&g);
+					}
+				}
+			}
+		}
+		destroy(dev);
+	}
+	free(s);
+	free(buf);
+}
+
 /* The seed's shape, 2560 x 4 KiB: the same lines, one completion each way;
  * the fast path cuts the run into steps (so it did run), the engine not. */
 static void test_2560_same(void **state)
@@ -315,6 +377,30 @@ static void test_bad_input_same(void **state)
 	bad_same(dev, true, zero, 1);
 	bad_same(dev, true, uwrap, 1);
 	bad_same(dev, true, three, 3);
+	for (int i = 0; i < 4; i++) {
+		static const uintptr_t at[4] = {0, 64, UINTPTR_MAX - 8, 0};
+		int rc[2];
+		char msg[2][256];
+
+		for (int general = 0; general < 2; general++) {
+			struct dmab_stats s0 = stats_of(dev), s1;
+			uintptr_t bus = i == 1 ? (uintptr_t)other + 8192 * 16 : at[i];
+			dmab_addr_t out;
+
+			seam_fast_off(general);
+			rc[general] = i == 3 ? dmab_map_single(dev, (void *)(UINTPTR_MAX - 10), 100,
+							       DMAB_TO_DEVICE, 0, &out)
+					     : dmab_unmap_single(dev, bus, 64, DMAB_FROM_DEVICE, 0);
+			seam_fast_off(false);
+			snprintf(msg[general], sizeof(msg[general]), "%s", dmab_last_error());
+			expect_empty(dev);
+			s1 = stats_of(dev);
+			assert_stats_equal(&s0, &s1);
+		}
+		assert_int_equal(rc[0], -EINVAL);
+		assert_int_equal(rc[0], rc[1]);
+		assert_string_equal(msg[0], msg[1]);
+	}
 
 	assert_int_equal(dmab_unmap_sg(dev, good, 2, DMAB_TO_DEVICE, 0), 0);
 	expect_empty(dev);
@@ -327,6 +413,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_as_general),
+	    cmocka_unit_test(test_single_same),
 	    cmocka_unit_test(test_2560_same),
 	    cmocka_unit_test(test_bad_input_same),
 	};
