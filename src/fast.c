@@ -38,7 +38,7 @@ struct fast_run {
 DMAB__HOT void fast_issue(struct dmab_device *dev, enum dmab__op op, struct fast_run *r,
 			  uintptr_t s, uintptr_t e)
 {
-	dev->arch.ops->issue(&dev->arch, op, s, e - s);
+	dmab__arch_issue(&dev->arch, op, s, e - s);
 	r->bytes += e - s;
 }
 
@@ -143,7 +143,7 @@ static void fast_one(struct dmab_device *dev, enum dmab__op op, uintptr_t s, uin
 {
 	struct dmab_arch *a = &dev->arch;
 
-	a->ops->issue(a, op, s, e - s);
+	dmab__arch_issue(a, op, s, e - s);
 	a->ops->complete(a);
 
 	struct dmab__ctr_block *c = dmab__ctr_mine(&dev->c);

@@ -190,9 +190,20 @@ static void test_same_as_general(void **state)
 	struct shape *s = calloc(32, sizeof(*s));
 	struct dmab_sg sg[MAXE];
 
-	for (size_t li = 0; li < 4; li++) {
-		struct dmab_device *dev = trace_dev(false, DMAB_SYNC_BATCHED, lines[li]);
-		int ns = shapes(lines[li], s);
+	for (size_t li = 0; li < 5; li++) {
+		/* the fifth: 64-byte lines, each range issued twice (cmo_passes) */
+		struct dmab_device_config cfg = {.name = "t2",
+						 .numa_node = -1,
+						 .backend = "trace",
+						 .line_size = 64,
+						 .cmo_passes = 2};
+		struct dmab_device *dev = NULL;
+		int ns = shapes(li < 4 ? lines[li] : 64, s);
+
+		if (li < 4)
+			dev = trace_dev(false, DMAB_SYNC_BATCHED, lines[li]);
+		else
+			assert_int_equal(dmab_device_create(&cfg, &dev), 0);
 
 		for (int k = 0; k < ns; k++) {
 			to_list(&s[k], buf, sg);
@@ -205,10 +216,9 @@ static void test_same_as_general(void **state)
 					run(dev, true, sg, s[k].n, (enum dmab_dir)dir, attrs[a],
 					    &g);
 					if (f.map_n != g.map_n || f.unmap_n != g.unmap_n)
-						print_message(
-						    "differs: %s, line %zu, dir %d, attrs "
-						    "0x%x\n",
-						    s[k].name, lines[li], dir, attrs[a]);
+						print_message("differs: %s, device %zu, dir %d, "
+							      "attrs 0x%x\n",
+							      s[k].name, li, dir, attrs[a]);
 					same(&f, &g, s[k].n);
 					drop(&f);
 					drop(&g);
