@@ -18,6 +18,13 @@
 
 const char *const bench_dir_names[3] = {"BIDIRECTIONAL", "TO_DEVICE", "FROM_DEVICE"};
 const char *const bench_state_names[3] = {"dirty", "clean", "resident"};
+
+const char *bench_unmap_state(const struct bench_case *c)
+{
+	if (c->redirty)
+		return "dirty";
+	return c->state == STATE_CLEAN ? "clean" : "clean-cached";
+}
 const char *const bench_var_names[VAR_COUNT] = {"batched", "per_entry", "raw"};
 
 const char *bench_op_name(enum bench_mode mode, enum bench_op op)
