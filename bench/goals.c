@@ -143,8 +143,9 @@ static int ratio_goals(const struct seed_set *set, double max)
 			const struct case_result *r = &set->res[i];
 			char what[96], ratio[64];
 
-			if (!r->lines[op])
-				continue; /* nothing issued: no floor to compare with */
+			if (!r->lines[op] || (c->redirty && op == OP_MAP))
+				continue; /* nothing issued: no floor; or the first case's map again
+					   */
 			snprintf(what, sizeof(what), "library/raw, %zu B, %s %s %s", set->entry,
 				 bench_op_name(MODE_SG, op), bench_dir_names[c->dir],
 				 op == OP_UNMAP ? bench_unmap_state(c)
