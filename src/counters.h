@@ -52,6 +52,9 @@ enum dmab__ctr {
 	DMAB__CTR_BOUNCED,	  /* entries mapped through the bounce pool */
 	DMAB__CTR_BYTES_TO_DEV,	  /* bounce copies original -> slot */
 	DMAB__CTR_BYTES_FROM_DEV, /* bounce copies slot -> original */
+	/* Bounce mappings holding slots: +1 at map, -1 (mod 2^64) at the free,
+	 * on whichever thread; only the sum of the blocks means anything. */
+	DMAB__CTR_BOUNCE_LIVE,
 	DMAB__NCTR
 };
 

@@ -254,15 +254,22 @@ static void grant(struct dmab__bounce_pools *bp, unsigned a, size_t n)
 	if (used + n <= ar->quota)
 		return;
 	size_t need = used + n - ar->quota;
+	/* Unused quota moves in chunks (as much again as this area has, at
+	 * least a segment): a thread that moved to this area's CPU would
+	 * otherwise come back here for every entry. The mark rises only by
+	 * what no area had spare. */
+	size_t extra = ar->quota > DMAB__SEG_SLOTS ? ar->quota : DMAB__SEG_SLOTS;
+	size_t ask = need + extra;
 
-	for (unsigned j = 0; j < bp->nareas && need; j++) {
+	for (unsigned j = 0; j < bp->nareas && ask; j++) {
 		struct dmab__area *o = &bp->areas[j];
 		size_t spare = o->quota - atomic_load_explicit(&o->used, memory_order_relaxed);
-		size_t moved = j == a ? 0 : spare < need ? spare : need;
+		size_t moved = j == a ? 0 : spare < ask ? spare : ask;
 
 		o->quota -= moved;
 		ar->quota += moved;
-		need -= moved;
+		ask -= moved;
+		need -= moved < need ? moved : need;
 	}
 	if (need) {
 		ar->quota += need;

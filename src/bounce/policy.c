@@ -145,13 +145,24 @@ void dmab__bounce_placement(const struct dmab__bounce_pools *bp, uintptr_t orig,
 	*want = (orig & above) >> DMAB__SLOT_SHIFT;
 }
 
+/* Bounce mappings holding slots now: the threads' counts added up (they
+ * are kept per thread, counters.h, so that a map and an unmap need no
+ * locked instruction for them). */
+static uint64_t bounce_mappings(const struct dmab_device *dev)
+{
+	uint64_t v[DMAB__NCTR];
+
+	dmab__ctr_sum((struct dmab__counters *)&dev->c, v);
+	return v[DMAB__CTR_BOUNCE_LIVE];
+}
+
 uint64_t dmab__bounce_live(const struct dmab_device *dev)
 {
 	const struct dmab__bounce_pools *bp = dev->bounce_pools;
 
 	if (!bp)
 		return 0;
-	uint64_t live = atomic_load(&bp->live);
+	uint64_t live = bounce_mappings(dev);
 
 	/* A held slot with no mapping counted cannot happen; should it, the
 	 * slots still keep the device from being destroyed under them. */
@@ -165,7 +176,7 @@ void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_node = -1;
 	if (!bp)
 		return;
-	out->live_mappings += atomic_load(&bp->live);
+	out->live_mappings += bounce_mappings(dev);
 	out->bounce_slots_total = atomic_load(&bp->total_slots);
 	out->bounce_slots_used = dmab__slots_used(bp);
 	out->bounce_slots_hwm = atomic_load(&bp->hwm);

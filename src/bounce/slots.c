@@ -75,7 +75,7 @@ int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, s
 	if (err)
 		return err;
 	record(p, first, offset, (uintptr_t)cpu, len);
-	atomic_fetch_add_explicit(&bp->live, 1, memory_order_relaxed);
+	dmab__ctr_add(dmab__ctr_mine(&dev->c), DMAB__CTR_BOUNCE_LIVE, 1);
 	e->bus = p->bus + ((dmab_addr_t)first << DMAB__SLOT_SHIFT) + offset;
 	e->len = len;
 	e->cpu = p->cpu + (e->bus - p->bus);
@@ -190,6 +190,6 @@ bool dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
 		atomic_store_explicit(&s[k].head, 0, memory_order_relaxed);
 	}
 	dmab__slots_free(dev->bounce_pools, h, p, index - pad, pad + data);
-	atomic_fetch_sub_explicit(&dev->bounce_pools->live, 1, memory_order_relaxed);
+	dmab__ctr_add(dmab__ctr_mine(&dev->c), DMAB__CTR_BOUNCE_LIVE, UINT64_MAX); /* -1 */
 	return true;
 }
