@@ -281,6 +281,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
 
 	dmab__hold_init(&h, dev->bounce_pools);
+	dmab__hold_list(&h, sg, nents);
 	for (int i = 0; i < nents; i++) {
 		struct dmab__entry *e = dmab__facts_at(fu, i, &tmp);
 

@@ -68,7 +68,8 @@ int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, s
 				  "bounce mapping is %zu (see dmab_max_mapping_size)",
 				  what, dev->name, index, len, dmab__bounce_limit(bp));
 	size_t n = (offset + len + DMAB_POOL_SLOT_SIZE - 1) >> DMAB__SLOT_SHIFT;
-	int err = dmab__slots_alloc(bp, h, n, cmask, want, &p, &first);
+	int err = dmab__run_alloc(bp, h, n, cmask, want, (uintptr_t)cpu, len, index,
+				  dev->bounce_flags & DMAB_BOUNCE_FORCE, &p, &first);
 
 	if (err == -ENOSPC)
 		return pool_full(dev, attrs, len, what, index);
@@ -189,7 +190,7 @@ bool dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
 		atomic_store_explicit(&s[k].left, 0, memory_order_relaxed);
 		atomic_store_explicit(&s[k].head, 0, memory_order_relaxed);
 	}
-	dmab__slots_free(dev->bounce_pools, h, p, index - pad, pad + data);
+	dmab__run_free(dev->bounce_pools, h, p, index - pad, pad + data);
 	dmab__ctr_add(dmab__ctr_mine(&dev->c), DMAB__CTR_BOUNCE_LIVE, UINT64_MAX); /* -1 */
 	return true;
 }
