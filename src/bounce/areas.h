@@ -27,6 +27,9 @@ struct dmab__hold {
 	 * free_end) of free_pool (NULL: none), still marked taken. */
 	struct dmab__pool *free_pool;
 	size_t free_first, free_end, free_lim; /* lim: the end of their area */
+	/* Bounce mappings made less those freed under this hold: added to the
+	 * device's count once, at the release (slots.c). */
+	int64_t live;
 };
 
 /* run.c. A hold starts empty; dmab__hold_list() gives it the list a map_sg
@@ -52,6 +55,40 @@ int dmab__run_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_t 
  * slots follow it (the free is made at the latest by dmab__hold_release). */
 void dmab__run_free(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *p,
 		    size_t first, size_t n);
+
+/* The first pool's slot number @i satisfies (bus slot & cmask) == want. */
+static inline bool dmab__slot_fits(const struct dmab__pool *p, size_t i, uint64_t cmask,
+				   uint64_t want)
+{
+	return (((p->bus >> DMAB__SLOT_SHIFT) + i - want) & cmask) == 0;
+}
+
+/* The fast paths of dmab__run_alloc() and dmab__run_free(), inline: the
+ * next @n slots of the hold's run, if they fit; @n slots at @first added
+ * to the pending free, if they follow it. */
+static inline bool dmab__run_next(struct dmab__hold *h, size_t n, uint64_t cmask, uint64_t want,
+				  struct dmab__pool **pool, size_t *first)
+{
+	size_t i = h->run_next;
+
+	if (!h->run_pool || i + n > h->run_end || !dmab__slot_fits(h->run_pool, i, cmask, want))
+		return false;
+	*pool = h->run_pool;
+	*first = i;
+	h->run_next = i + n;
+	if (h->run_next == h->run_end)
+		h->run_pool = NULL;
+	return true;
+}
+
+static inline bool dmab__run_merge(struct dmab__hold *h, const struct dmab__pool *p, size_t first,
+				   size_t n)
+{
+	if (h->free_pool != p || first != h->free_end || first + n > h->free_lim)
+		return false;
+	h->free_end = first + n;
+	return true;
+}
 
 /* The pool settings of @cfg: 0 or -EINVAL (with dmab_last_error()). */
 int dmab__bounce_pools_check(const struct dmab_device_config *cfg);

@@ -80,15 +80,6 @@ void dmab__bounce_fini(struct dmab_device *dev)
 	dev->bounce_pools = NULL;
 }
 
-size_t dmab__bounce_limit(const struct dmab__bounce_pools *bp)
-{
-	uint64_t m = bp->min_align_mask;
-	size_t pad =
-	    m ? (size_t)((m + DMAB_POOL_SLOT_SIZE - 1) & ~(uint64_t)(DMAB_POOL_SLOT_SIZE - 1)) : 0;
-
-	return DMAB__SEG_BYTES - pad;
-}
-
 size_t dmab_max_mapping_size(const struct dmab_device *dev)
 {
 	if (!dev)
@@ -117,32 +108,6 @@ bool dmab__bounce_wanted(const struct dmab_device *dev, const void *cpu, size_t 
 
 	return dmab__line_span((uintptr_t)cpu, len, dev->arch.line, &s, &e) &&
 	       len <= dmab__bounce_limit(dev->bounce_pools);
-}
-
-/*
- * The kernel's placement rules, in our words:
- * - offset: the bounce address keeps the original's bits under
- *   min_align_mask, up to the slot size or alloc_align_mask; whole slots of
- *   it become padding in front of the data;
- * - the run of slots starts on an alloc_align_mask boundary, or a page
- *   boundary for a mapping of a page or more when neither mask asks for
- *   anything above the slot size;
- * - min_align_mask bits above that are matched by choosing the run.
- */
-void dmab__bounce_placement(const struct dmab__bounce_pools *bp, uintptr_t orig, size_t len,
-			    size_t *offset, uint64_t *cmask, uint64_t *want)
-{
-	const uint64_t slot = DMAB_POOL_SLOT_SIZE - 1;
-	uint64_t align = bp->alloc_align_mask;
-	uint64_t above = bp->min_align_mask & ~slot;
-
-	*offset = (size_t)(orig & bp->min_align_mask & (bp->alloc_align_mask | slot));
-	if (!align && !above && len + *offset >= bp->page_size)
-		align = bp->page_size - 1;
-	align |= slot;
-	above &= ~align;
-	*cmask = (align | above) >> DMAB__SLOT_SHIFT;
-	*want = (orig & above) >> DMAB__SLOT_SHIFT;
 }
 
 /* Bounce mappings holding slots now: the threads' counts added up (they

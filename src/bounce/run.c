@@ -34,6 +34,7 @@ void dmab__hold_init(struct dmab__hold *h, struct dmab__bounce_pools *bp)
 	h->no_run = -1;
 	h->run_pool = NULL;
 	h->free_pool = NULL;
+	h->live = 0;
 }
 
 void dmab__hold_list(struct dmab__hold *h, const struct dmab_sg *sg, int nents)
@@ -68,6 +69,11 @@ void dmab__hold_release(struct dmab__hold *h)
 	run_end(h);
 	free_flush(h);
 	dmab__hold_unlock(h);
+	if (h->live) {
+		dmab__ctr_add(dmab__ctr_mine(&h->bp->dev->c), DMAB__CTR_BOUNCE_LIVE,
+			      (uint64_t)h->live);
+		h->live = 0;
+	}
 }
 
 /* How many entries from @index on, this one included, look like it; at most
@@ -89,19 +95,9 @@ int dmab__run_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_t 
 {
 	if (!h)
 		return dmab__slots_alloc(bp, h, n, cmask, want, pool, first);
-	if (h->run_pool) {
-		size_t i = h->run_next;
-
-		if (i + n <= h->run_end && next_fit(h->run_pool, i, cmask, want) == i) {
-			*pool = h->run_pool;
-			*first = i;
-			h->run_next = i + n;
-			if (h->run_next == h->run_end)
-				h->run_pool = NULL;
-			return 0;
-		}
-		run_end(h);
-	}
+	if (dmab__run_next(h, n, cmask, want, pool, first))
+		return 0;
+	run_end(h); /* what is left does not fit this entry */
 	/* A run only where the next entry's slots follow this one's aligned. */
 	if (ahead && h->sg && index >= 0 && index + 1 < h->nents && (n & cmask) == 0 &&
 	    n <= DMAB__RUN_SLOTS / 2 && (h->no_run < 0 || (h->area >= 0 && h->area != h->no_run))) {
@@ -131,10 +127,8 @@ void dmab__run_free(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct 
 		dmab__slots_free(bp, h, p, first, n);
 		return;
 	}
-	if (h->free_pool == p && first == h->free_end && first + n <= h->free_lim) {
-		h->free_end = first + n;
+	if (dmab__run_merge(h, p, first, n))
 		return;
-	}
 	free_flush(h);
 
 	unsigned a = dmab__area_of(bp, h, first);
