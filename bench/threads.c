@@ -15,6 +15,13 @@
  * rates added up. A round's figure is the two-thread rate over the
  * one-thread rate; printed are the median and the spread (lowest, highest)
  * of the rounds'.
+ *
+ * Beside it, a figure a loaded machine moves less: each thread's calls per
+ * second of its own CPU time (CLOCK_THREAD_CPUTIME_ID), two threads over
+ * one. Time a thread spends preempted does not count, so this stays near 1
+ * unless the threads slow each other down while they run (lines bouncing
+ * between the cores), when it drops; other loads still move it through the
+ * caches and the clock speed. On an idle machine it is about 2T/1T over 2.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -56,6 +63,7 @@ struct sc_thread {
 	struct dmab_sg sg[16];
 	uint64_t *stamp; /* stamp[0]: the start; stamp[k]: after chunk k */
 	size_t nstamps;
+	uint64_t cpu_ns; /* the thread's CPU time over its stamps */
 	int err;
 };
 
@@ -63,7 +71,17 @@ struct sc_result {
 	double rate[2][SC_ROUNDS]; /* ops/s: one thread, two threads */
 	double ratio[SC_ROUNDS];
 	double rate_median[2], ratio_median, ratio_min, ratio_max;
+	double cpu_rate[2][SC_ROUNDS]; /* ops per CPU second, per thread */
+	double cpu_ratio[SC_ROUNDS], cpu_median, cpu_min, cpu_max;
 };
+
+static uint64_t cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static int one(struct sc_thread *t)
 {
@@ -90,6 +108,8 @@ static void *run_thread(void *arg)
 		t->err = one(t);
 	pthread_barrier_wait(t->start);
 	t->nstamps = 0;
+	uint64_t c0 = cpu_now();
+
 	t->stamp[t->nstamps++] = now_ns();
 	while (!t->err && t->nstamps < SC_STAMPS) {
 		for (int i = 0; i < SC_CHUNK && !t->err; i++)
@@ -98,6 +118,7 @@ static void *run_thread(void *arg)
 		if (t->stamp[t->nstamps - 1] - t->stamp[0] >= SC_PHASE_NS)
 			break;
 	}
+	t->cpu_ns = cpu_now() - c0;
 	return NULL;
 }
 
@@ -116,8 +137,9 @@ static double rate_in(const struct sc_thread *t, uint64_t lo, uint64_t hi)
 	       (double)(t->stamp[last] - t->stamp[first]);
 }
 
-/* One phase of @n threads (1 or 2): the rate of the window they all ran. */
-static int phase(struct sc_thread *t, int n, double *rate)
+/* One phase of @n threads (1 or 2): the rate of the window they all ran,
+ * and the threads' mean calls per second of their own CPU time. */
+static int phase(struct sc_thread *t, int n, double *rate, double *cpu_rate)
 {
 	pthread_barrier_t start;
 	uint64_t lo = 0, hi = UINT64_MAX;
@@ -146,8 +168,13 @@ static int phase(struct sc_thread *t, int n, double *rate)
 		hi = t[i].stamp[t[i].nstamps - 1] < hi ? t[i].stamp[t[i].nstamps - 1] : hi;
 	}
 	*rate = 0;
-	for (int i = 0; i < n; i++)
+	*cpu_rate = 0;
+	for (int i = 0; i < n; i++) {
 		*rate += rate_in(&t[i], lo, hi);
+		*cpu_rate += t[i].cpu_ns ? (double)((t[i].nstamps - 1) * SC_CHUNK) * 1e9 /
+					       (double)t[i].cpu_ns / n
+					 : 0;
+	}
 	return *rate > 0 ? 0 : -EAGAIN; /* no overlap: a thread never ran */
 }
 
@@ -165,6 +192,16 @@ static double median_of(const double *v)
 	memcpy(s, v, sizeof(s));
 	qsort(s, SC_ROUNDS, sizeof(*s), cmp_double);
 	return SC_ROUNDS % 2 ? s[SC_ROUNDS / 2] : (s[SC_ROUNDS / 2 - 1] + s[SC_ROUNDS / 2]) / 2;
+}
+
+static void spread(const double *v, double *median, double *lo, double *hi)
+{
+	*median = median_of(v);
+	*lo = *hi = v[0];
+	for (int i = 1; i < SC_ROUNDS; i++) {
+		*lo = v[i] < *lo ? v[i] : *lo;
+		*hi = v[i] > *hi ? v[i] : *hi;
+	}
 }
 
 static int setup(const struct bench_env *env, struct sc_thread t[2], const struct sc_shape *sh)
@@ -207,9 +244,11 @@ static int measure(const struct bench_env *env, const struct sc_shape *sh, struc
 		for (int k = 0; k < 2 && !err; k++) {
 			int n = (round + k) % 2 ? 2 : 1; /* alternate which goes first */
 
-			err = phase(t, n, &r->rate[n - 1][round]);
+			err = phase(t, n, &r->rate[n - 1][round], &r->cpu_rate[n - 1][round]);
 		}
 		r->ratio[round] = r->rate[0][round] > 0 ? r->rate[1][round] / r->rate[0][round] : 0;
+		r->cpu_ratio[round] =
+		    r->cpu_rate[0][round] > 0 ? r->cpu_rate[1][round] / r->cpu_rate[0][round] : 0;
 		if (!quiet)
 			fprintf(stderr, "dmab-bench: --scaling %s: round %d/%d: %.3f\n", sh->key,
 				round + 1, SC_ROUNDS, r->ratio[round]);
@@ -220,14 +259,10 @@ static int measure(const struct bench_env *env, const struct sc_shape *sh, struc
 			dmab_last_error());
 		return err;
 	}
-	r->ratio_median = median_of(r->ratio);
 	r->rate_median[0] = median_of(r->rate[0]);
 	r->rate_median[1] = median_of(r->rate[1]);
-	r->ratio_min = r->ratio_max = r->ratio[0];
-	for (int i = 1; i < SC_ROUNDS; i++) {
-		r->ratio_min = r->ratio[i] < r->ratio_min ? r->ratio[i] : r->ratio_min;
-		r->ratio_max = r->ratio[i] > r->ratio_max ? r->ratio[i] : r->ratio_max;
-	}
+	spread(r->ratio, &r->ratio_median, &r->ratio_min, &r->ratio_max);
+	spread(r->cpu_ratio, &r->cpu_median, &r->cpu_min, &r->cpu_max);
 	return 0;
 }
 
@@ -248,11 +283,15 @@ static int write_json(const char *path, const struct sc_result *res)
 		fprintf(f,
 			"    \"%s\": {\"ops_per_s_1_thread\": %.0f, \"ops_per_s_2_threads\": %.0f, "
 			"\"ratio_median\": %.4f, \"ratio_min\": %.4f, \"ratio_max\": %.4f, "
-			"\"ratio_per_round\": [",
+			"\"cpu_ratio_median\": %.4f, \"cpu_ratio_min\": %.4f, "
+			"\"cpu_ratio_max\": %.4f, \"ratio_per_round\": [",
 			shapes[i].key, r->rate_median[0], r->rate_median[1], r->ratio_median,
-			r->ratio_min, r->ratio_max);
+			r->ratio_min, r->ratio_max, r->cpu_median, r->cpu_min, r->cpu_max);
 		for (int k = 0; k < SC_ROUNDS; k++)
 			fprintf(f, "%s%.4f", k ? ", " : "", r->ratio[k]);
+		fprintf(f, "], \"cpu_ratio_per_round\": [");
+		for (int k = 0; k < SC_ROUNDS; k++)
+			fprintf(f, "%s%.4f", k ? ", " : "", r->cpu_ratio[k]);
 		fprintf(f, "]}%s\n", i + 1 < NSHAPES ? "," : "");
 	}
 	fprintf(f, "  }\n}\n");
@@ -275,19 +314,22 @@ int bench_scaling(struct bench_env *env, const struct bench_opts *o)
 	printf("two threads on one device vs one: map + unmap, BIDIRECTIONAL, backend %s, CPUs "
 	       "%d and %d; %d rounds, 1 and 2 threads alternating\n\n",
 	       dmab_device_backend(env->dev[VAR_BATCHED]), env->cpus[0], env->cpus[1], SC_ROUNDS);
-	printf("%-22s %14s %14s %8s %14s %6s\n", "shape", "1 thread op/s", "2 threads op/s",
-	       "2T/1T", "spread", "goal");
+	printf("%-22s %14s %14s %8s %14s %6s %9s %14s\n", "shape", "1 thread op/s",
+	       "2 threads op/s", "2T/1T", "spread", "goal", "cpu 2T/1T", "spread");
 	for (size_t i = 0; i < NSHAPES; i++) {
 		const struct sc_result *r = &res[i];
 		bool ok = r->ratio_median >= SC_GOAL;
 
 		met = met && ok;
-		printf("%-22s %14.0f %14.0f %8.3f %6.3f-%-7.3f %s %.1f\n", shapes[i].key,
-		       r->rate_median[0], r->rate_median[1], r->ratio_median, r->ratio_min,
-		       r->ratio_max, ok ? ">=" : "< ", SC_GOAL);
+		printf("%-22s %14.0f %14.0f %8.3f %6.3f-%-7.3f %s %.1f %9.3f %6.3f-%-7.3f\n",
+		       shapes[i].key, r->rate_median[0], r->rate_median[1], r->ratio_median,
+		       r->ratio_min, r->ratio_max, ok ? ">=" : "< ", SC_GOAL, r->cpu_median,
+		       r->cpu_min, r->cpu_max);
 	}
 	printf("\n(op/s: median over rounds, counted only while both threads ran; 2T/1T: "
-	       "median of the rounds' ratios; spread: their lowest and highest)\n");
+	       "median of the rounds' ratios; spread: their lowest and highest; cpu 2T/1T: "
+	       "each thread's calls per second of its own CPU time, two threads over one: "
+	       "below 1 when the threads slow each other)\n");
 	if (o->json && write_json(o->json, res))
 		return 1;
 	printf("goal %.1f: %s\n", SC_GOAL, met ? "met on every shape" : "missed");
