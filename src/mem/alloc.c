@@ -6,6 +6,7 @@
  * allocated.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@
 #include "../os/os.h"
 #include "../rules.h"
 #include "mem.h"
+
+#define PLACE_TRIES 16
 
 static const char *const kind_fn[] = {
     [DMAB__ALLOC_NONCOHERENT] = "dmab_alloc_noncoherent",
@@ -41,7 +44,7 @@ static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t
 {
 	int want = dmab__mem_want_node(dev);
 
-	if (!dmab__mem_adjacent(dev, NULL, bytes, DMAB__MEM_ALIGN))
+	if (!dmab__mem_adjacent(dev, bytes, DMAB__MEM_ALIGN))
 		return dmab__fail(-ENOTSUP,
 				  "%s: %s: %zu KiB is more than one 2 MiB hugepage, and the %s "
 				  "translator cannot show hugepages are physically adjacent",
@@ -141,22 +144,42 @@ static int get_region(struct dmab_device *dev, struct dmab__alloc *a, const char
 	return dmab__mem_place(dev, &a->mem, bytes, below);
 }
 
-/* A bus address under the mask, known to the simulator. */
+/*
+ * Registered with the translator (which pins or maps it), a bus address
+ * under the mask, known to the simulator. -ERANGE: the bus address is out of
+ * reach; -EXDEV: the translator has no single bus range for it (pages that
+ * are not physically adjacent).
+ */
 static int expose(struct dmab_device *dev, struct dmab__alloc *a, const char *what)
 {
-	int err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, a->mem.base, a->mem.len, &a->dma);
+	char why[200]; /* the translator's own words */
+	int err = dmab__xlate_own(dev, a->mem.base, a->mem.len);
 
+	if (err) {
+		snprintf(why, sizeof(why), "%s", dmab_last_error());
+		return dmab__fail(err, "%s: %s: the %s translator refused the memory (%s)", what,
+				  dev->name, dev->xlate->name, why);
+	}
+	err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, a->mem.base, a->mem.len, &a->dma);
 	if (!err && !dmab__dma_capable(dev->mask, a->dma, a->mem.len)) {
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
 		err = -ERANGE;
 	}
-	if (err)
+	if (err) {
+		dmab__xlate_disown(dev, a->mem.base, a->mem.len);
+		if (err == -EXDEV)
+			return dmab__fail(err,
+					  "%s: %s: the %s translator has no one bus range for "
+					  "%zu KiB: its pages are not physically adjacent",
+					  what, dev->name, dev->xlate->name, a->mem.len >> 10);
 		return dmab__fail(err, "%s: %s: the %s translator gives no bus range under 0x%llx",
 				  what, dev->name, dev->xlate->name, (unsigned long long)dev->mask);
+	}
 	err = dmab__arch_owned(&dev->arch, a->uncached ? DMAB__OWNED_UNCACHED : DMAB__OWNED_CACHED,
 			       a->mem.base, a->mem.len);
 	if (err) {
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
+		dmab__xlate_disown(dev, a->mem.base, a->mem.len);
 		return dmab__fail(err, "%s: %s: the simulator refused the memory", what, dev->name);
 	}
 	return 0;
@@ -166,6 +189,46 @@ static void unexpose(struct dmab_device *dev, struct dmab__alloc *a)
 {
 	(void)dmab__arch_owned(&dev->arch, DMAB__OWNED_GONE, a->mem.base, a->mem.len);
 	dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
+	dmab__xlate_disown(dev, a->mem.base, a->mem.len);
+}
+
+/*
+ * A region the device can reach. Where a page's bus address is wherever the
+ * kernel put it (pagemap: physical), the first region may be out of reach
+ * or, for several hugepages, not adjacent: it is held and another asked for
+ * (so that the same pages do not come back), PLACE_TRIES times at most.
+ * Each region placed is counted by dmab__mem_verify(), refused ones too.
+ */
+static int get_reachable(struct dmab_device *dev, struct dmab__alloc *a, const char *what)
+{
+	struct dmab__mem held[PLACE_TRIES];
+	int n = 0, err;
+
+	for (;;) {
+		err = get_region(dev, a, what);
+		if (err)
+			break;
+		err = expose(dev, a, what);
+		if (!err)
+			break;
+		bool again = (err == -ERANGE || err == -EXDEV) && !a->provided && !a->from_area &&
+			     dev->xlate != &dmab__xlate_identity && n < PLACE_TRIES;
+
+		if (!again) {
+			put_region(dev, a);
+			break;
+		}
+		held[n++] = a->mem;
+	}
+	while (n > 0)
+		dmab__mem_free(&held[--n]);
+	if (err == -EXDEV)
+		return dmab__fail(
+		    -ENOMEM,
+		    "%s: %s: no physically adjacent run of %zu pages of %zu KiB in %d "
+		    "tries (reserve more hugepages, or ask for one at a time)",
+		    what, dev->name, a->mem.len / a->mem.page, a->mem.page >> 10, PLACE_TRIES + 1);
+	return err;
 }
 
 int dmab__alloc(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_dir dir, size_t len,
@@ -199,13 +262,8 @@ int dmab__alloc(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_d
 	a->kind = kind;
 	a->dir = dir;
 	a->len = len;
-	int err = get_region(dev, a, what);
+	int err = get_reachable(dev, a, what);
 
-	if (!err) {
-		err = expose(dev, a, what);
-		if (err)
-			put_region(dev, a);
-	}
 	if (err) {
 		free(a);
 		dmab__debug_abort(dev, dp);

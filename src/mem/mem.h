@@ -98,11 +98,12 @@ int dmab__mem_verify(struct dmab_device *dev, void *base, size_t len, size_t pag
 		     bool chose_node);
 
 /*
- * Are the @len bytes at @base (hugepages of @page bytes) physically
- * adjacent? A translator that knows physical addresses (pagemap) answers;
- * without one only a single page is known to be.
+ * Could @len bytes of hugepages of @page bytes have one bus range? One page
+ * always; several where the translator can tell when they are registered
+ * (pagemap: only physically adjacent ones; an IOMMU's: any), not with
+ * identity translation, which knows no physical addresses.
  */
-bool dmab__mem_adjacent(struct dmab_device *dev, void *base, size_t len, size_t page);
+bool dmab__mem_adjacent(const struct dmab_device *dev, size_t len, size_t page);
 
 /*
  * Allocate and record: the body of every dmab_alloc_* and of a pool's chunk.

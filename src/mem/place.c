@@ -151,11 +151,10 @@ int dmab__mem_place(struct dmab_device *dev, struct dmab__mem *m, size_t len, ui
 	return err;
 }
 
-bool dmab__mem_adjacent(struct dmab_device *dev, void *base, size_t len, size_t page)
+bool dmab__mem_adjacent(const struct dmab_device *dev, size_t len, size_t page)
 {
 	/* Identity translation knows no physical addresses: one page only.
-	 * The pagemap translator answers for more. */
-	(void)dev;
-	(void)base;
-	return len <= page;
+	 * The others answer for a run when it is registered: one bus range
+	 * (an IOMMU's, or physically adjacent pages), or -EXDEV. */
+	return len <= page || dev->xlate != &dmab__xlate_identity;
 }
