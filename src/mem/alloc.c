@@ -38,8 +38,15 @@ static int below_of(struct dmab_device *dev, size_t bytes, uintptr_t *below, con
 	return 0;
 }
 
-/* 2 MiB hugetlb pages, on the wanted node if it has them. */
-static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t bytes,
+/*
+ * 2 MiB hugetlb pages, on the wanted node if it has them. Which free
+ * hugepage backs which address is decided at first touch, and the kernel
+ * hands out its free hugepages last in, first out, so a pool reserved in
+ * ascending physical order comes back descending: several hugepages are
+ * touched from the top down on even tries (@attempt), from the bottom up on
+ * odd ones.
+ */
+static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t bytes, int attempt,
 			  const char *what)
 {
 	int want = dmab__mem_want_node(dev);
@@ -57,7 +64,10 @@ static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t
 				  "or /sys/devices/system/node/node%d/hugepages)",
 				  what, dev->name, want);
 	dmab__os_numa_prefer(p, bytes, want);
-	if (dmab__os_populate(p, bytes) != 0)
+	if (bytes > DMAB__MEM_ALIGN && attempt % 2 == 0)
+		for (size_t off = bytes; off > 0; off -= DMAB__MEM_ALIGN)
+			((volatile char *)p)[off - DMAB__MEM_ALIGN] = 0;
+	else if (dmab__os_populate(p, bytes) != 0)
 		for (size_t off = 0; off < bytes; off += DMAB__MEM_ALIGN)
 			((volatile char *)p)[off] = 0;
 	a->mem = (struct dmab__mem){
@@ -122,7 +132,7 @@ static void put_region(struct dmab_device *dev, struct dmab__alloc *a)
 		dmab__mem_free(&a->mem);
 }
 
-static int get_region(struct dmab_device *dev, struct dmab__alloc *a, const char *what)
+static int get_region(struct dmab_device *dev, struct dmab__alloc *a, int attempt, const char *what)
 {
 	size_t page = dmab__os_page_size();
 	size_t bytes = (a->len + page - 1) & ~(page - 1);
@@ -131,7 +141,7 @@ static int get_region(struct dmab_device *dev, struct dmab__alloc *a, const char
 
 	if (a->kind == DMAB__ALLOC_CONTIGUOUS)
 		return get_contiguous(
-		    dev, a, (a->len + DMAB__MEM_ALIGN - 1) & ~(DMAB__MEM_ALIGN - 1), what);
+		    dev, a, (a->len + DMAB__MEM_ALIGN - 1) & ~(DMAB__MEM_ALIGN - 1), attempt, what);
 	/* A pool's chunks are coherent where coherent memory can be had. */
 	if (a->kind != DMAB__ALLOC_NONCOHERENT && !dev->coherent && dev->mem->uncached)
 		return get_provided(dev, a, bytes, what);
@@ -203,14 +213,16 @@ static int get_reachable(struct dmab_device *dev, struct dmab__alloc *a, const c
 {
 	struct dmab__mem held[PLACE_TRIES];
 	int n = 0, err;
+	bool apart = false; /* a region was refused for not being one run */
 
 	for (;;) {
-		err = get_region(dev, a, what);
+		err = get_region(dev, a, n, what);
 		if (err)
 			break;
 		err = expose(dev, a, what);
 		if (!err)
 			break;
+		apart |= err == -EXDEV;
 		bool again = (err == -ERANGE || err == -EXDEV) && !a->provided && !a->from_area &&
 			     dev->xlate != &dmab__xlate_identity && n < PLACE_TRIES;
 
@@ -220,14 +232,17 @@ static int get_reachable(struct dmab_device *dev, struct dmab__alloc *a, const c
 		}
 		held[n++] = a->mem;
 	}
+	int tried = n + (err == -EXDEV);
+
 	while (n > 0)
 		dmab__mem_free(&held[--n]);
-	if (err == -EXDEV)
-		return dmab__fail(
-		    -ENOMEM,
-		    "%s: %s: no physically adjacent run of %zu pages of %zu KiB in %d "
-		    "tries (reserve more hugepages, or ask for one at a time)",
-		    what, dev->name, a->mem.len / a->mem.page, a->mem.page >> 10, PLACE_TRIES + 1);
+	/* Out of hugepages after runs that were not adjacent says the same. */
+	if (apart && (err == -EXDEV || err == -ENOMEM))
+		return dmab__fail(-ENOMEM,
+				  "%s: %s: no physically adjacent run of %zu pages of %zu KiB "
+				  "(%d tried; reserve more hugepages, or ask for one at a time)",
+				  what, dev->name, a->mem.len / a->mem.page, a->mem.page >> 10,
+				  tried);
 	return err;
 }
 
