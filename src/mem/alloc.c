@@ -72,7 +72,7 @@ static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t
 			((volatile char *)p)[off] = 0;
 	a->mem = (struct dmab__mem){
 	    .base = p, .len = bytes, .page = DMAB__MEM_ALIGN, .node = dmab__os_numa_node_of(p)};
-	int err = dmab__mem_verify(dev, p, bytes, DMAB__MEM_ALIGN, want, true);
+	int err = dmab__mem_verify(dev, p, bytes, DMAB__MEM_ALIGN, want, true, &a->local);
 
 	if (err)
 		dmab__mem_free(&a->mem);
@@ -95,7 +95,7 @@ static int get_provided(struct dmab_device *dev, struct dmab__alloc *a, size_t b
 	a->mem = (struct dmab__mem){.base = p, .len = bytes, .page = dmab__os_page_size()};
 	a->provided = true;
 	a->uncached = true;
-	err = dmab__mem_verify(dev, p, bytes, a->mem.page, want, true);
+	err = dmab__mem_verify(dev, p, bytes, a->mem.page, want, true, &a->local);
 	if (err)
 		u->free(u->ctx, p, bytes);
 	return err;
@@ -115,7 +115,8 @@ static int get_from_area(struct dmab_device *dev, struct dmab__alloc *a, size_t 
 				    .node = dev->mem->area.mem.node};
 	a->from_area = true;
 	int want = dmab__mem_want_node(dev);
-	int err = dmab__mem_verify(dev, p, bytes, a->mem.page, want, a->mem.node == want);
+	int err =
+	    dmab__mem_verify(dev, p, bytes, a->mem.page, want, a->mem.node == want, &a->local);
 
 	if (err)
 		dmab__area_give(dev, p, bytes);
@@ -151,7 +152,7 @@ static int get_region(struct dmab_device *dev, struct dmab__alloc *a, int attemp
 	err = below_of(dev, bytes, &below, what);
 	if (err)
 		return err;
-	return dmab__mem_place(dev, &a->mem, bytes, below);
+	return dmab__mem_place_as(dev, &a->mem, bytes, below, &a->local);
 }
 
 /*
@@ -207,7 +208,7 @@ static void unexpose(struct dmab_device *dev, struct dmab__alloc *a)
  * kernel put it (pagemap: physical), the first region may be out of reach
  * or, for several hugepages, not adjacent: it is held and another asked for
  * (so that the same pages do not come back), PLACE_TRIES times at most.
- * Each region placed is counted by dmab__mem_verify(), refused ones too.
+ * A refused region's count is taken back: the stats count what is kept.
  */
 static int get_reachable(struct dmab_device *dev, struct dmab__alloc *a, const char *what)
 {
@@ -226,6 +227,7 @@ static int get_reachable(struct dmab_device *dev, struct dmab__alloc *a, const c
 		bool again = (err == -ERANGE || err == -EXDEV) && !a->provided && !a->from_area &&
 			     dev->xlate != &dmab__xlate_identity && n < PLACE_TRIES;
 
+		dmab__mem_uncount(dev, a->local);
 		if (!again) {
 			put_region(dev, a);
 			break;

@@ -31,6 +31,7 @@ struct dmab__alloc {
 	bool provided;	   /* from the uncached provider, not dmab__mem_place() */
 	bool uncached;	   /* registered with a simulator as uncached */
 	bool from_area;	   /* pages of the device's area (area.c) */
+	bool local;	   /* counted as local, not as a fallback */
 	void *cpu;
 	dmab_addr_t dma;
 	size_t len;	      /* as asked */
@@ -90,12 +91,19 @@ int dmab__mem_want_node(const struct dmab_device *dev);
  * (no memory, or off its node with numa_strict); -EINVAL.
  */
 int dmab__mem_place(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below);
+/* The same, saying in *@counted_local how the region was counted. */
+int dmab__mem_place_as(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below,
+		       bool *counted_local);
 
 /* Check where the pages of [@base, @base + @len) went, against @want, and
- * count it; with @chose_node false the region was a fallback already.
+ * count it (*@counted_local, if not NULL, says as local or as a fallback);
+ * with @chose_node false the region was a fallback already.
  * Return: 0, or -ENOMEM for a mismatch on a strict device. */
 int dmab__mem_verify(struct dmab_device *dev, void *base, size_t len, size_t page, int want,
-		     bool chose_node);
+		     bool chose_node, bool *counted_local);
+/* Take back the count of a region the translator refused (not a mismatch
+ * or an unverified page: those were seen). */
+void dmab__mem_uncount(struct dmab_device *dev, bool local);
 
 /*
  * Could @len bytes of hugepages of @page bytes have one bus range? One page
