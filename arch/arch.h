@@ -104,6 +104,9 @@ struct dmab_arch {
 	const struct dmab_arch_ops *ops;
 	size_t line;
 	void *priv;
+	/* Times each range is issued (dmab_device_config.cmo_passes): the
+	 * config's value before probe (0: the backend may choose), 1 or 2 after. */
+	unsigned passes;
 };
 
 /* Every backend this build contains, best first; NULL-terminated. */
@@ -130,6 +133,16 @@ ssize_t dmab__arch_read_file(const char *path, char *buf, size_t len);
  * returns non-zero (returned); a negative errno if @dir cannot be read. */
 int dmab__arch_each_name(const char *dir, const char *prefix,
 			 int (*each)(const char *name, void *ctx), void *ctx);
+
+/* Issue @op over a run: once, or twice back to back (the erratum 4311569
+ * double loop), before the completion either way. */
+static inline void dmab__arch_issue(struct dmab_arch *a, enum dmab__op op, uintptr_t start,
+				    size_t len)
+{
+	a->ops->issue(a, op, start, len);
+	if (a->passes > 1)
+		a->ops->issue(a, op, start, len);
+}
 
 /* The optional hooks, for callers that need not know which are there. */
 static inline void dmab__arch_copied(struct dmab_arch *a, void *dst, const void *src, size_t len)

@@ -254,6 +254,16 @@ struct dmab_xlate_config;
  * @xlate:      how bus addresses are made (include/dmabatch/xlate.h); NULL
  *              means identity (the CPU's virtual address). Read at create
  *              only; it need not outlive the call.
+ * @cmo_passes: how many times each cache maintenance range is issued before
+ *              its completion: 1, or 2 for Arm erratum 4311569 (an SI L1
+ *              interconnect may report a clean of dirty lines complete before
+ *              the write reaches memory; a second DC CVAC/CIVAC loop over the
+ *              same lines closes the window). 0: the platform's choice, which
+ *              is 2 on aarch64 when the kernel was booted with
+ *              arm_si_l1_workaround_4311569 (the kernel's own switch: the
+ *              erratum cannot be detected) and 1 elsewhere. Counters count
+ *              each line once; the trace backend records both passes. More
+ *              than 2: -EINVAL.
  */
 struct dmab_uncached_provider;
 
@@ -282,6 +292,7 @@ struct dmab_device_config {
 	uint64_t seg_boundary_mask;
 	unsigned debug;
 	const struct dmab_xlate_config *xlate;
+	unsigned cmo_passes;
 };
 
 /* dmab_device_config.iommu */

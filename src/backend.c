@@ -40,10 +40,13 @@ static int probe(struct dmab_arch *a, const struct dmab_arch_ops *ops,
 	a->ops = ops;
 	a->line = 0;
 	a->priv = NULL;
+	a->passes = cfg->cmo_passes;
 	why[0] = '\0';
 	err = ops->probe(a, cfg, why, whylen);
 	if (err)
 		a->ops = NULL;
+	else if (!a->passes)
+		a->passes = 1;
 	return err;
 }
 
@@ -86,8 +89,14 @@ int dmab__arch_select(struct dmab_arch *a, const struct dmab_device_config *cfg)
 {
 	const struct dmab_arch_ops *ops;
 	char why[160] = "";
-	int err = wanted(cfg, &ops);
+	int err;
 
+	if (cfg->cmo_passes > 2)
+		return dmab__fail(-EINVAL,
+				  "device_create: cmo_passes %u: 1 or 2 (0: the platform's "
+				  "choice)",
+				  cfg->cmo_passes);
+	err = wanted(cfg, &ops);
 	if (err)
 		return err;
 	if (!ops) {

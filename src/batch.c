@@ -80,7 +80,7 @@ static void issue_run(struct dmab__batch *b)
 		return;
 	struct dmab_arch *a = &b->part[b->run.part].dev->arch;
 
-	a->ops->issue(a, (enum dmab__op)b->run.op, b->run.start, b->run.end - b->run.start);
+	dmab__arch_issue(a, (enum dmab__op)b->run.op, b->run.start, b->run.end - b->run.start);
 	b->run.op = DMAB__NOP;
 }
 

@@ -5,7 +5,9 @@
  * short-lived child process (dmab__arch_child()): if an instruction traps,
  * the child dies of it and the probe fails with the reason. The library
  * never installs a signal handler. CPU errata that change the instructions
- * are read from every CPU's MIDR_EL1 (errata.h), not trapped.
+ * are read from every CPU's MIDR_EL1 (errata.h), not trapped; erratum
+ * 4311569's double loop follows the kernel's command line unless the config
+ * says (dmab__arch_issue() issues the second pass).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +21,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct dmab__insn insn;
 static char failure[160];
 static char desc[320];
+static char desc_twice[400];
+static bool kernel_double_cmo;
 
 static void try_insns(void *buf)
 {
@@ -53,12 +57,17 @@ static void detect(void)
 		 "complete, %zu-byte lines (CTR_EL0)%s%s",
 		 dmab__insn_name(&insn, DMAB__CLEAN), dmab__insn_barrier(&insn), insn.line,
 		 errata.desc[0] ? "; " : "", errata.desc);
+	snprintf(desc_twice, sizeof(desc_twice),
+		 "%s; every range issued twice before the barrier (erratum 4311569)", desc);
+	kernel_double_cmo = dmab__a64_cmdline_double_cmo(DMAB__A64_CMDLINE);
 }
 
 static int a64_probe(struct dmab_arch *a, const struct dmab_device_config *cfg, char *why,
 		     size_t whylen)
 {
 	pthread_once(&once, detect);
+	if (!a->passes)
+		a->passes = kernel_double_cmo ? 2 : 1;
 	return dmab__arch_cpu_probe(a, cfg, failure, insn.line, why, whylen);
 }
 
@@ -76,8 +85,7 @@ static void a64_complete(struct dmab_arch *a)
 
 static const char *a64_describe(const struct dmab_arch *a)
 {
-	(void)a;
-	return desc;
+	return a->passes > 1 ? desc_twice : desc;
 }
 
 const struct dmab_arch_ops dmab__arch_aarch64 = {

@@ -65,3 +65,31 @@ int dmab__a64_errata_scan(const char *root, struct dmab__a64_errata *e)
 	}
 	return 0;
 }
+
+bool dmab__a64_cmdline_double_cmo(const char *path)
+{
+	static const char param[] = DMAB__A64_DOUBLE_CMO_PARAM;
+	const size_t plen = sizeof(param) - 1;
+	char buf[4096];
+
+	if (dmab__arch_read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	for (char *w = buf; *w;) {
+		size_t n;
+
+		w += strspn(w, " \t\n");
+		n = strcspn(w, " \t\n");
+		if (n >= plen && strncmp(w, param, plen) == 0) {
+			const char *v = w + plen;
+			size_t vlen = n - plen;
+
+			if (vlen == 0)
+				return true;
+			if (*v == '=' && ((vlen == 2 && (v[1] == '1' || v[1] == 'y')) ||
+					  (vlen == 3 && strncmp(v, "=on", 3) == 0)))
+				return true;
+		}
+		w += n;
+	}
+	return false;
+}

@@ -19,6 +19,15 @@
 #include <stddef.h>
 
 #define DMAB__A64_CPU_ROOT "/sys/devices/system/cpu"
+#define DMAB__A64_CMDLINE  "/proc/cmdline"
+
+/*
+ * Arm erratum 4311569 is in an interconnect (SI L1), not a CPU: no MIDR
+ * names it, and Linux turns its workaround (a second CMO loop over the same
+ * lines before the DSB) on only when booted with arm_si_l1_workaround_4311569.
+ * The library follows the same switch.
+ */
+#define DMAB__A64_DOUBLE_CMO_PARAM "arm_si_l1_workaround_4311569"
 
 struct dmab__a64_errata {
 	unsigned cpus;	     /* cpuN directories seen */
@@ -34,5 +43,10 @@ bool dmab__a64_midr_a53_early(unsigned long long midr);
 /* Scan @root's cpuN entries into @e (zeroed first). Returns 0, or a negative
  * errno if @root cannot be read (then nothing applies). */
 int dmab__a64_errata_scan(const char *root, struct dmab__a64_errata *e);
+
+/* Does the kernel command line in the file @path turn the erratum 4311569
+ * workaround on? (The parameter as a word, bare or "=1"/"=y"/"=on".) False
+ * when @path cannot be read. */
+bool dmab__a64_cmdline_double_cmo(const char *path);
 
 #endif

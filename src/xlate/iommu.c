@@ -51,7 +51,7 @@ static void walker_clean(void *ctx, const void *addr, size_t len)
 		uintptr_t s, e;
 
 		(void)dmab__line_span((uintptr_t)addr, len, a->line, &s, &e);
-		a->ops->issue(a, DMAB__CLEAN, s, e - s);
+		dmab__arch_issue(a, DMAB__CLEAN, s, e - s);
 		a->ops->complete(a);
 		m->pte_completions++;
 		return;

@@ -128,6 +128,38 @@ static void test_unreadable(void **state)
 	assert_false(none.clean_is_civac);
 }
 
+/* Erratum 4311569: the kernel's command-line switch, as a word only. */
+static void test_cmdline_double_cmo(void **state)
+{
+	static const struct {
+		const char *line;
+		bool on;
+	} cases[] = {
+	    {"BOOT_IMAGE=/vmlinuz root=/dev/vda arm_si_l1_workaround_4311569\n", true},
+	    {"arm_si_l1_workaround_4311569 quiet\n", true},
+	    {"quiet arm_si_l1_workaround_4311569=1\n", true},
+	    {"quiet arm_si_l1_workaround_4311569=y", true},
+	    {"quiet arm_si_l1_workaround_4311569=on\n", true},
+	    {"quiet arm_si_l1_workaround_4311569=0\n", false},
+	    {"quiet arm_si_l1_workaround_4311569=off\n", false},
+	    {"quiet arm_si_l1_workaround_43115690\n", false},
+	    {"quiet xarm_si_l1_workaround_4311569\n", false},
+	    {"root=/dev/vda quiet\n", false},
+	    {"", false},
+	};
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/cmdline", root);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		put_file(root, "cmdline", cases[i].line, strlen(cases[i].line));
+		if (dmab__a64_cmdline_double_cmo(path) != cases[i].on)
+			fail_msg("\"%s\": expected %s", cases[i].line, cases[i].on ? "on" : "off");
+	}
+	snprintf(path, sizeof(path), "%s/no-cmdline", root);
+	assert_false(dmab__a64_cmdline_double_cmo(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +168,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_affected, fake_tree_setup, fake_tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_big_little, fake_tree_setup, fake_tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_unreadable, fake_tree_setup, fake_tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_cmdline_double_cmo, fake_tree_setup,
+					    fake_tree_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
