@@ -42,7 +42,7 @@ static int below_of(struct dmab_device *dev, size_t bytes, uintptr_t *below, con
  * 2 MiB hugetlb pages, on the wanted node if it has them. Which free
  * hugepage backs which address is decided at first touch, and the kernel
  * hands out its free hugepages last in, first out, so a pool reserved in
- * ascending physical order comes back descending: several hugepages are
+ * ascending physical order comes back descending: the hugepages are
  * touched from the top down on even tries (@attempt), from the bottom up on
  * odd ones.
  */
@@ -64,12 +64,8 @@ static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t
 				  "or /sys/devices/system/node/node%d/hugepages)",
 				  what, dev->name, want);
 	dmab__os_numa_prefer(p, bytes, want);
-	if (bytes > DMAB__MEM_ALIGN && attempt % 2 == 0)
-		for (size_t off = bytes; off > 0; off -= DMAB__MEM_ALIGN)
-			((volatile char *)p)[off - DMAB__MEM_ALIGN] = 0;
-	else if (dmab__os_populate(p, bytes) != 0)
-		for (size_t off = 0; off < bytes; off += DMAB__MEM_ALIGN)
-			((volatile char *)p)[off] = 0;
+	for (size_t i = 0, n = bytes / DMAB__MEM_ALIGN; i < n; i++)
+		((volatile char *)p)[(attempt % 2 == 0 ? n - 1 - i : i) * DMAB__MEM_ALIGN] = 0;
 	a->mem = (struct dmab__mem){
 	    .base = p, .len = bytes, .page = DMAB__MEM_ALIGN, .node = dmab__os_numa_node_of(p)};
 	int err = dmab__mem_verify(dev, p, bytes, DMAB__MEM_ALIGN, want, true, &a->local);
