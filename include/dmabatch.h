@@ -224,10 +224,11 @@ struct dmab_xlate_config;
  *              outlive the device.
  * @numa_area_size: bytes (rounded up to 2 MiB, at most DMAB_ALLOC_MAX) to
  *              reserve on the device's node when it is created, the device's
- *              own area (the kernel's per-device CMA area): dmab_alloc_* and
- *              pool chunks take pages from it first, then from the node,
- *              then from the default policy. Contiguous and provider memory
- *              never come from it; nor do bounce pools. 0: none.
+ *              own area (the kernel's per-device CMA area): dmab_alloc_*,
+ *              pool chunks and bounce pools (a 2 MiB aligned run) take pages
+ *              from it first, then from the node, then from the default
+ *              policy, each counted in alloc_local/alloc_fallback.
+ *              Contiguous and provider memory never come from it. 0: none.
  * @iommu:      DMAB_IOMMU_* : map through an emulated IOMMU (an ARM LPAE
  *              stage-1 table in memory the library owns): bus addresses are
  *              IOVAs under the DMA mask, and dmab_map_sg() maps a list into

@@ -97,36 +97,12 @@ static int get_provided(struct dmab_device *dev, struct dmab__alloc *a, size_t b
 	return err;
 }
 
-/* Pages of the device's area, counted as placed where the area is. */
-static int get_from_area(struct dmab_device *dev, struct dmab__alloc *a, size_t bytes)
-{
-	void *p = dmab__area_take(dev, bytes);
-
-	if (!p)
-		return -ENOMEM;
-	memset(p, 0, bytes);
-	a->mem = (struct dmab__mem){.base = p,
-				    .len = bytes,
-				    .page = dev->mem->area.mem.page,
-				    .node = dev->mem->area.mem.node};
-	a->from_area = true;
-	int want = dmab__mem_want_node(dev);
-	int err =
-	    dmab__mem_verify(dev, p, bytes, a->mem.page, want, a->mem.node == want, &a->local);
-
-	if (err)
-		dmab__area_give(dev, p, bytes);
-	return err;
-}
-
 static void put_region(struct dmab_device *dev, struct dmab__alloc *a)
 {
-	if (a->from_area)
-		dmab__area_give(dev, a->mem.base, a->mem.len);
-	else if (a->provided)
+	if (a->provided)
 		dev->mem->uncached->free(dev->mem->uncached->ctx, a->mem.base, a->mem.len);
 	else
-		dmab__mem_free(&a->mem);
+		dmab__mem_free(&a->mem); /* pages of the area go back there */
 }
 
 static int get_region(struct dmab_device *dev, struct dmab__alloc *a, int attempt, const char *what)
@@ -143,8 +119,10 @@ static int get_region(struct dmab_device *dev, struct dmab__alloc *a, int attemp
 	if (a->kind != DMAB__ALLOC_NONCOHERENT && !dev->coherent && dev->mem->uncached)
 		return get_provided(dev, a, bytes, what);
 	/* The kernel's order: the device's area, its node, the default. */
-	if (get_from_area(dev, a, bytes) == 0)
+	if (dmab__mem_from_area(dev, &a->mem, bytes, 0, 0, &a->local) == 0) {
+		a->from_area = true;
 		return 0;
+	}
 	err = below_of(dev, bytes, &below, what);
 	if (err)
 		return err;

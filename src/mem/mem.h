@@ -69,13 +69,20 @@ void dmab__memdev_stats(const struct dmab_device *dev, struct dmab_stats *out);
 
 /*
  * The device's area: reserve @size bytes (0: none) with dmab__mem_place(),
- * give it back; take whole pages of it (NULL when it has no run that long)
- * and give them back.
+ * give it back; take whole pages of it, the run starting @align bytes
+ * aligned (0: a page; NULL when it has no such run) and give them back.
  */
 int dmab__area_init(struct dmab_device *dev, size_t size);
 void dmab__area_fini(struct dmab_device *dev);
-void *dmab__area_take(struct dmab_device *dev, size_t bytes);
+void *dmab__area_take(struct dmab_device *dev, size_t bytes, size_t align);
 void dmab__area_give(struct dmab_device *dev, void *p, size_t bytes);
+/*
+ * A region of the device's area (dmab__mem_free() gives it back), zeroed,
+ * checked and counted like any other. Return: 0; -ENOMEM when the area has
+ * no such run (under @below, if not 0); -ENOMEM for a strict mismatch.
+ */
+int dmab__mem_from_area(struct dmab_device *dev, struct dmab__mem *m, size_t bytes, size_t align,
+			uintptr_t below, bool *counted_local);
 
 /*
  * The node a device's memory is wanted on: its own, or for a device with
@@ -85,13 +92,15 @@ int dmab__mem_want_node(const struct dmab_device *dev);
 
 /*
  * A region of @len bytes (a multiple of the base page size) for @dev, under
- * virtual address @below (0: anywhere), in the fallback order: the node
- * wanted when the topology says it has the memory, else the default policy.
- * Its pages are then checked, and the outcome counted. Return: 0; -ENOMEM
- * (no memory, or off its node with numa_strict); -EINVAL.
+ * virtual address @below (0: anywhere), in the fallback order: the device's
+ * area (a 2 MiB aligned run, for a bounce pool), the node wanted when the
+ * topology says it has the memory, else the default policy. Its pages are
+ * then checked, and the outcome counted. Return: 0; -ENOMEM (no memory, or
+ * off its node with numa_strict); -EINVAL.
  */
 int dmab__mem_place(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below);
-/* The same, saying in *@counted_local how the region was counted. */
+/* The same without the area (an allocation asks it first itself), saying
+ * in *@counted_local how the region was counted. */
 int dmab__mem_place_as(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below,
 		       bool *counted_local);
 

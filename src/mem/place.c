@@ -161,6 +161,8 @@ int dmab__mem_place_as(struct dmab_device *dev, struct dmab__mem *m, size_t len,
 {
 	int want = dmab__mem_want_node(dev);
 	bool chose_node = has_room(want, len);
+
+	*m = (struct dmab__mem){.base = NULL};
 	int err = dmab__mem_alloc(m, len, chose_node ? want : -1, below);
 
 	if (err)
@@ -174,6 +176,9 @@ int dmab__mem_place_as(struct dmab_device *dev, struct dmab__mem *m, size_t len,
 
 int dmab__mem_place(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below)
 {
+	/* The kernel's order: the device's own area first. */
+	if (dmab__mem_from_area(dev, m, len, DMAB__MEM_ALIGN, below, NULL) == 0)
+		return 0;
 	return dmab__mem_place_as(dev, m, len, below, NULL);
 }
 
