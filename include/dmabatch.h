@@ -245,13 +245,16 @@ struct dmab_xlate_config;
  *              On a simulator, the simulator's device translates through the
  *              table (include/dmabatch/sim.h); one such device per simulator.
  * @max_seg_size: longest DMA segment the device takes; 0 means 64 KiB (the
- *              kernel's default). The identity path maps entries as given;
- *              the IOMMU never merges entries into a segment longer than this.
+ *              kernel's default). The identity path maps entries as given
+ *              (a segment over either limit is refused only in checking
+ *              mode: dmab_map_sg()); the IOMMU never merges entries into a
+ *              segment longer than this.
  * @seg_boundary_mask: a segment must not cross a multiple of this mask + 1;
  *              2^k - 1 with k >= 12, or 0 for 4 GiB - 1 (the kernel's default).
  * @debug:      DMAB_DEBUG_* flags: the DMA-API checker
  *              (include/dmabatch/debug.h); 0 is off unless the environment
- *              has DMAB_DEBUG=1 when the device is created.
+ *              has DMAB_DEBUG=1 (checking) or DMAB_DEBUG=guard (checking
+ *              and guard mode) when the device is created.
  * @xlate:      how bus addresses are made (include/dmabatch/xlate.h); NULL
  *              means identity (the CPU's virtual address). Read at create
  *              only; it need not outlive the call.
@@ -311,6 +314,9 @@ struct dmab_device_config {
 
 /** Check this device's use of the API (include/dmabatch/debug.h). */
 #define DMAB_DEBUG_CHECK (1u << 0)
+/** Checking, and take CPU access away from mapped page-aligned buffers the
+ * device writes (include/dmabatch/debug.h, "Guard mode"). */
+#define DMAB_DEBUG_GUARD (1u << 1)
 
 /** Room in struct dmab_stats for the checker's classes. */
 #define DMAB_STATS_DEBUG_CLASSES 24
@@ -559,8 +565,16 @@ DMAB_API DMAB_NODISCARD int dmab_unmap_single(struct dmab_device *dev, dmab_addr
  * at the first mapping that bounces, and kept until destroy.
  * Checking mode: each non-empty entry as in dmab_map_single() (-EFAULT,
  * -EROFS, -EADDRINUSE), judged against the mappings already live (entries
- * of the one list may share lines with each other). Segment limits
- * (max_seg_size, seg_boundary_mask) are not checked: devices have none yet.
+ * of the one list may share lines with each other); then, once the bus
+ * addresses are known and before anything is issued, each segment (a
+ * non-empty entry's dma_addr and dma_len): -EFBIG if it is longer than
+ * max_seg_size, -EXDEV if it crosses a multiple of seg_boundary_mask + 1
+ * (the call unwinds as for any failure); behind the IOMMU, the same limits
+ * on each entry before anything is mapped, since merging keeps within them.
+ * The segment limits are checked only in checking mode, as the kernel's
+ * dma-debug does: in normal mode the identity path maps entries as given,
+ * whatever their length, and the IOMMU maps an over-long entry as one
+ * over-long segment.
  */
 DMAB_API DMAB_NODISCARD int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents,
 					enum dmab_dir dir, unsigned attrs);

@@ -137,6 +137,20 @@ DMAB__HOT void count_call(struct dmab_device *dev, enum dmab__ctr call, const st
 		dmab__bounce_account(dev, n);
 }
 
+/* The checker's end of an IOMMU device's map (@map: @sg, @n entries, as
+ * mapped) or unmap, by the result @r of the IOMMU's call. */
+static int iommu_settle(struct dmab_device *dev, struct dmab__dbg_pend *dp, int r,
+			const struct dmab_sg *sg, int n, bool map)
+{
+	if (r < 0)
+		dmab__debug_abort(dev, dp);
+	else if (map)
+		dmab__debug_map_end(dev, dp, sg, n);
+	else
+		dmab__debug_unmap_end(dev, dp);
+	return r;
+}
+
 int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
 		    unsigned attrs, dmab_addr_t *out)
 {
@@ -151,13 +165,6 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
-	if (dev->iommu) {
-		struct dmab_sg one = {.addr = cpu, .len = len};
-
-		err = dmab__iommu_map_sg(dev, &one, 1, dir, attrs, what);
-		*out = one.dma_addr;
-		return err < 0 ? err : 0;
-	}
 	struct dmab__entry e;
 	struct dmab__dbg_pend *dp = NULL;
 	struct dmab_sg chk = dmab__dbg_one(cpu, 0, len);
@@ -165,6 +172,14 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SINGLE, dir, attrs, 1, &chk, 1, &dp);
 	if (err)
 		return err;
+	if (dev->iommu) {
+		struct dmab_sg one = {.addr = cpu, .len = len};
+
+		err = iommu_settle(dev, dp, dmab__iommu_map_sg(dev, &one, 1, dir, attrs, what),
+				   &one, 1, true);
+		*out = one.dma_addr;
+		return err < 0 ? err : 0;
+	}
 	err = map_entry(dev, NULL, cpu, len, dir, attrs, &e, what, 0);
 	if (err) {
 		dmab__debug_abort(dev, dp);
@@ -172,7 +187,6 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	}
 	*out = e.bus;
 	chk.dma_addr = e.bus;
-	dmab__debug_map_end(dev, dp, &chk, 1);
 
 	struct dmab__batch b;
 	struct dmab__tally n = {.mappings = e.pool != NULL};
@@ -185,6 +199,8 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 			       &n);
 	(void)dmab__batch_finish(&b);
 	count_call(dev, DMAB__CTR_MAPS, &n);
+	/* After the maintenance: guard mode takes the CPU's access away here. */
+	dmab__debug_map_end(dev, dp, &chk, 1);
 	return 0;
 }
 
@@ -215,7 +231,8 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	if (dev->iommu) {
 		struct dmab_sg one = {.addr = e.cpu, .len = len, .dma_addr = addr, .dma_len = len};
 
-		return dmab__iommu_unmap_sg(dev, &one, 1, dir, attrs, what);
+		return iommu_settle(dev, dp, dmab__iommu_unmap_sg(dev, &one, 1, dir, attrs, what),
+				    NULL, 0, false);
 	}
 	err = bounced ? 0 : drop_live(dev, 1, what);
 	if (err) {
@@ -234,6 +251,20 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	count_call(dev, DMAB__CTR_UNMAPS, &n);
 	dmab__debug_unmap_end(dev, dp);
 	return 0;
+}
+
+/* Undo phase one of a map_sg for its first @n entries. */
+static void unmap_first(struct dmab_device *dev, struct dmab__facts_use fu, struct dmab_sg *sg,
+			int n, struct dmab__hold *h, const char *what)
+{
+	struct dmab__entry tmp;
+
+	while (n-- > 0) {
+		struct dmab__entry *e = dmab__fact(fu, dev, sg, n, true, &tmp, what);
+
+		if (e)
+			release_entry(dev, h, e);
+	}
 }
 
 static int check_list(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dmab_dir dir,
@@ -262,13 +293,16 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 		if (err)
 			return err;
 	}
-	if (dev->iommu)
-		return dmab__iommu_map_sg(dev, sg, nents, dir, attrs, what);
 	struct dmab__dbg_pend *dp = NULL;
 
 	err = DMAB__DEBUG_MAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
 	if (err)
 		return err;
+	if (dev->iommu) {
+		int nseg = dmab__iommu_map_sg(dev, sg, nents, dir, attrs, what);
+
+		return iommu_settle(dev, dp, nseg, sg, nents, true);
+	}
 	struct dmab__facts f;
 	struct dmab__hold h;
 	struct dmab__entry tmp;
@@ -285,11 +319,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 
 		err = map_entry(dev, &h, sg[i].addr, sg[i].len, dir, attrs, e, what, i);
 		if (err) {
-			while (i-- > 0) {
-				e = dmab__fact(fu, dev, sg, i, true, &tmp, what);
-				if (e)
-					release_entry(dev, &h, e);
-			}
+			unmap_first(dev, fu, sg, i, &h, what);
 			dmab__hold_release(&h);
 			dmab__facts_put(&f, dev);
 			dmab__debug_abort(dev, dp);
@@ -303,7 +333,16 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 			hi = e->bus + e->len > hi ? (uintptr_t)(e->bus + e->len) : hi;
 		}
 	}
+	/* The segment limits need the bus addresses: judged before anything is issued. */
+	err = DMAB__DEBUG_SEGMENTS(dev, what, dir, attrs, nents, sg, nents);
+	if (err)
+		unmap_first(dev, fu, sg, nents, &h, what);
 	dmab__hold_release(&h);
+	if (err) {
+		dmab__facts_put(&f, dev);
+		dmab__debug_abort(dev, dp);
+		return err;
+	}
 	n.mappings = bounced;
 
 	struct dmab__batch b;
@@ -334,13 +373,14 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 
 	if (err)
 		return err;
-	if (dev->iommu)
-		return dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what);
 	struct dmab__dbg_pend *dp = NULL;
 
 	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);
 	if (err)
 		return err;
+	if (dev->iommu)
+		return iommu_settle(dev, dp, dmab__iommu_unmap_sg(dev, sg, nents, dir, attrs, what),
+				    NULL, 0, false);
 	struct dmab__facts f;
 	struct dmab__entry tmp;
 	size_t copies = 0;

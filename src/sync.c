@@ -70,6 +70,9 @@ DMAB__HOT int sync_single(struct dmab_device *dev, dmab_addr_t addr, size_t len,
 	if (err)
 		return err;
 	(void)dmab__batch_finish(&b);
+	struct dmab_sg one = dmab__dbg_one(NULL, addr, len);
+
+	DMAB__DEBUG_SYNCED(dev, for_device, &one, 1);
 	return 0;
 }
 
@@ -99,13 +102,17 @@ DMAB__HOT int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, en
 				  : !sg	       ? "NULL list"
 				  : nents <= 0 ? "nents must be at least 1"
 					       : "bad direction");
-	if (dev->iommu)
-		return dmab__iommu_sync_sg(dev, sg, nents, dir, for_device, what);
 	int err =
 	    DMAB__DEBUG_SYNC(dev, what, DMAB_DEBUG_KIND_SG, dir, nents, !for_device, sg, nents);
 
 	if (err)
 		return err;
+	if (dev->iommu) {
+		err = dmab__iommu_sync_sg(dev, sg, nents, dir, for_device, what);
+		if (!err)
+			DMAB__DEBUG_SYNCED(dev, for_device, sg, nents);
+		return err;
+	}
 	struct dmab__facts f;
 	struct dmab__entry tmp;
 	size_t copies = 0;
@@ -146,6 +153,7 @@ DMAB__HOT int sync_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, en
 	dmab__facts_put(&f, dev);
 	if (copies)
 		dmab__bounce_account(dev, &n);
+	DMAB__DEBUG_SYNCED(dev, for_device, sg, nents);
 	return 0;
 }
 

@@ -19,6 +19,40 @@
  *   lines per 5 seconds per device, then a count of the lines held back;
  * - counts in dmab_stats.debug_reports[class].
  *
+ * Behind the emulated IOMMU (dmab_device_config.iommu) a record is a DMA
+ * segment as dmab_map_sg() returned it (bus address and length in the first
+ * entries' dma fields; its CPU address is its first entry's), so the unmap
+ * and sync classes judge the list as handed back, exactly as without one;
+ * the overlap class looks at the segment's first and last entries' outer
+ * lines; the segment limits are judged on the entries before any IOVA is
+ * given (a merge never exceeds them: a segment is over a limit only if one
+ * entry is), and their reports name the entry's CPU address.
+ *
+ * Guard mode (DMAB_DEBUG_GUARD, which implies checking, or DMAB_DEBUG=guard
+ * in the environment): a buffer mapped FROM_DEVICE or BIDIRECTIONAL by
+ * dmab_map_single() or dmab_map_sg() whose CPU address and length are both
+ * multiples of the page size is made inaccessible to the CPU (mprotect
+ * PROT_NONE) once the map call's maintenance is complete, so that a CPU
+ * access while the device owns it faults (SIGSEGV) at the touching
+ * instruction. Access comes back (read and write) before the maintenance of
+ * the unmap, and of any sync of the mapping (the library itself touches no
+ * guarded page); a sync_*_for_device that covers the whole mapping takes
+ * it away again once complete, a partial one leaves it accessible, and so
+ * does dmab_batch_sync_for_device() (its maintenance comes at the commit).
+ * Not guarded, and counted (dmab_debug_guard_stats()) and shown by
+ * dmab_debug_dump(): buffers not page-aligned (they share pages with other
+ * data), pages the kernel will not protect (the middle of a hugetlb page),
+ * more than DMAB_DEBUG_GUARD_MAX guarded at once in the process, a segment
+ * behind the IOMMU merged from entries apart in CPU memory. TO_DEVICE
+ * mappings and allocations are never guarded. The library installs no
+ * signal handler: a program's own SIGSEGV handler may call
+ * dmab_debug_guard_lookup() or dmab_debug_guard_describe() (both
+ * async-signal-safe) with the fault address to name the mapping. Costs: two
+ * mprotect calls per map and unmap, and the kernel splits the buffer's
+ * mapping (vm.max_map_count bounds how many can be guarded). The simulator
+ * (include/dmabatch/sim.h) works in guard mode with chaos off only: chaos
+ * touches the CPU's copy of registered memory at any moment.
+ *
  * Not checked in user space: "map error not checked" (every call here
  * returns its error), "different CPU address" (no coherent allocations
  * yet). Overlap of two live mappings is judged on the cache lines at each
@@ -67,6 +101,10 @@ enum dmab_debug_class {
 	DMAB_DEBUG_MAP_OVERLAP,
 	/* destroy: mappings still live [EBUSY] */
 	DMAB_DEBUG_TEARDOWN_LIVE,
+	/* map_sg: a segment longer than the device's max_seg_size [EFBIG] */
+	DMAB_DEBUG_MAP_SEG_SIZE,
+	/* map_sg: a segment crossing a multiple of seg_boundary_mask + 1 [EXDEV] */
+	DMAB_DEBUG_MAP_SEG_BOUNDARY,
 	DMAB_DEBUG_NCLASS
 };
 
@@ -104,6 +142,8 @@ struct dmab_debug_mapping {
  * @caller: the return address of the offending call.
  * @text: the report as one line, without the trailing newline; it lives
  * only during the callback.
+ * @limit: for DMAB_DEBUG_MAP_SEG_SIZE the device's max_seg_size, for
+ * DMAB_DEBUG_MAP_SEG_BOUNDARY its seg_boundary_mask; else 0.
  */
 struct dmab_debug_report {
 	enum dmab_debug_class cls;
@@ -118,6 +158,7 @@ struct dmab_debug_report {
 	struct dmab_debug_mapping mapping;
 	const void *caller;
 	const char *text;
+	uint64_t limit;
 };
 
 /** The negative errno a call of class @c returns in checking mode. */
@@ -151,6 +192,65 @@ DMAB_API DMAB_NODISCARD int dmab_debug_set_callback(struct dmab_device *dev, dma
  * @dev; -EOPNOTSUPP if @dev does not check.
  */
 DMAB_API DMAB_NODISCARD int dmab_debug_dump(const struct dmab_device *dev, FILE *out);
+
+/** Most mappings guarded at once in a process (guard mode). */
+#define DMAB_DEBUG_GUARD_MAX 4096
+
+/**
+ * struct dmab_debug_guard_hit - the guarded mapping holding an address.
+ * @device: the device's name (valid while the mapping is live).
+ * @mapping: the mapping, as dmab_debug_dump() shows it; @mapping.cpu and
+ * @mapping.len are the guarded CPU range.
+ */
+struct dmab_debug_guard_hit {
+	const char *device;
+	struct dmab_debug_mapping mapping;
+};
+
+/**
+ * dmab_debug_guard_lookup() - is @addr inside a guarded mapping now, of any
+ * device of the process? Async-signal-safe (no lock, no allocation): meant
+ * for the program's SIGSEGV handler, with the fault's si_addr. A mapping
+ * being made or unmapped by another thread at that moment may be missed.
+ * Return: true and *@out filled (if @out is not NULL), or false.
+ */
+DMAB_API bool dmab_debug_guard_lookup(const void *addr, struct dmab_debug_guard_hit *out);
+
+/**
+ * dmab_debug_guard_describe() - the report for a CPU access to @addr
+ * inside a guarded mapping, as one line ("dmabatch: <device>: CPU access
+ * to 0x... inside the guarded mapping of 0x... with size N, <direction>,
+ * mapped at 0x..."), NUL-terminated and truncated to @len - 1 bytes, no
+ * newline. Async-signal-safe, as dmab_debug_guard_lookup(): a handler may
+ * write(2) it. Return: the line's length, 0 if no guarded mapping holds
+ * @addr (or @buf is NULL or @len is 0).
+ */
+DMAB_API size_t dmab_debug_guard_describe(const void *addr, char *buf, size_t len);
+
+/**
+ * struct dmab_debug_guard_counts - a device's guard mode, since creation.
+ * @guarded_now: mappings guarded or guardable now (live, page-aligned).
+ * @guarded: mappings ever guarded at their map.
+ * @unaligned: FROM_DEVICE or BIDIRECTIONAL mappings not guarded because
+ *             their address or length is not a multiple of the page size.
+ * @refused: such mappings page-aligned but not guarded: the kernel refused
+ *           (mprotect), DMAB_DEBUG_GUARD_MAX were guarded already, or an
+ *           IOMMU segment is not one CPU range.
+ */
+struct dmab_debug_guard_counts {
+	uint64_t guarded_now;
+	uint64_t guarded;
+	uint64_t unaligned;
+	uint64_t refused;
+};
+
+/**
+ * dmab_debug_guard_stats() - @dev's guard counts into *@out.
+ * Return: 0; -EINVAL for a NULL argument; -EOPNOTSUPP if @dev is not in
+ * guard mode.
+ */
+DMAB_API DMAB_NODISCARD int dmab_debug_guard_stats(const struct dmab_device *dev,
+						   struct dmab_debug_guard_counts *out);
 
 #ifdef __cplusplus
 }

@@ -15,20 +15,16 @@
 int dmab__debug_init(struct dmab_device *dev, const struct dmab_device_config *cfg)
 {
 	const char *env = dmab__os_getenv("DMAB_DEBUG");
-	bool on = (cfg->debug & DMAB_DEBUG_CHECK) || (env && strcmp(env, "1") == 0);
+	bool guard = (cfg->debug & DMAB_DEBUG_GUARD) || (env && strcmp(env, "guard") == 0);
+	bool on = guard || (cfg->debug & DMAB_DEBUG_CHECK) || (env && strcmp(env, "1") == 0);
 
 #ifdef DMAB_NO_DEBUG
 	on = false; /* built without the hooks: nothing would be judged */
 #endif
-	/* A device behind the emulated IOMMU takes its own map and unmap path
-	 * (src/xlate/iommu.c), which has no hooks yet: it is not checked. */
-	if (dev->iommu)
-		on = false;
-
 	dev->debug = NULL;
-	if (cfg->debug & ~DMAB_DEBUG_CHECK)
+	if (cfg->debug & ~(DMAB_DEBUG_CHECK | DMAB_DEBUG_GUARD))
 		return dmab__fail(-EINVAL, "device_create: unknown debug bits 0x%x",
-				  cfg->debug & ~DMAB_DEBUG_CHECK);
+				  cfg->debug & ~(DMAB_DEBUG_CHECK | DMAB_DEBUG_GUARD));
 	if (!on)
 		return 0;
 	struct dmab__debug *d = calloc(1, sizeof(*d));
@@ -36,6 +32,8 @@ int dmab__debug_init(struct dmab_device *dev, const struct dmab_device_config *c
 	if (!d)
 		return dmab__fail(-ENOMEM, "device_create: checker: out of memory");
 	d->line_size = dev->arch.line ? dev->arch.line : 64;
+	d->guard = guard;
+	d->page = dmab__os_page_size();
 	if (pthread_mutex_init(&d->lock, NULL)) {
 		free(d);
 		return dmab__fail(-ENOMEM, "device_create: checker: no lock");
@@ -114,6 +112,9 @@ int dmab__debug_map_begin_(struct dmab_device *dev, const struct dmab__dbg_call 
 			continue;
 		int err = judge_map_entry(dev, c, &sg[i]);
 
+		if (!err && dev->iommu && c->kind == DMAB_DEBUG_KIND_SG)
+			err = dmab__dbg_iommu_limits(dev, c, &sg[i]);
+
 		if (err) {
 			dmab__debug_abort_(dev, p);
 			return err;
@@ -134,11 +135,16 @@ void dmab__debug_map_end_(struct dmab_device *dev, struct dmab__dbg_pend *p,
 {
 	int k = 0;
 
+	if (dev->iommu && p->n) {
+		dmab__dbg_file_segments(dev, p, sg, n);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		if (!sg[i].len)
 			continue;
 		p->v[k]->m.addr = sg[i].dma_addr;
-		dmab__dbg_insert(dev->debug, p->v[k++]);
+		dmab__dbg_insert(dev->debug, p->v[k]);
+		dmab__dbg_guard_map(dev, p->v[k++]);
 	}
 	if (!p->n)
 		free(p->blk); /* a list of empty entries: nothing filed */
@@ -236,6 +242,18 @@ int dmab__debug_unmap_begin_(struct dmab_device *dev, const struct dmab__dbg_cal
 		}
 		p->n++;
 	}
+	/* The guards go before the call's maintenance and copies. */
+	for (int i = 0; i < p->n; i++) {
+		int err = dmab__dbg_guard_lift(dev->debug, p->v[i], &p->v[i]->glifted);
+
+		if (err) {
+			unsigned long long at = p->v[i]->m.addr;
+
+			dmab__debug_abort_(dev, p);
+			return dmab__fail(err, "%s: %s: the guard of 0x%llx cannot be lifted",
+					  c->what, dev->name, at);
+		}
+	}
 	*out = p;
 	return 0;
 }
@@ -243,21 +261,26 @@ int dmab__debug_unmap_begin_(struct dmab_device *dev, const struct dmab__dbg_cal
 void dmab__debug_unmap_end_(struct dmab_device *dev, struct dmab__dbg_pend *p)
 {
 	dmab__dbg_recent_add(dev->debug, p->v, p->n);
-	for (int i = 0; i < p->n; i++)
+	for (int i = 0; i < p->n; i++) {
+		dmab__dbg_guard_release(dev->debug, p->v[i]);
 		dmab__dbg_remove(dev->debug, p->v[i]);
+	}
 	free(p);
 }
 
 void dmab__debug_abort_(struct dmab_device *dev, struct dmab__dbg_pend *p)
 {
-	(void)dev;
 	/* A map's records were never filed, never seen by another thread; an
 	 * unmap's claimed records go back to live. */
 	if (p->blk)
 		free(p->blk);
 	else
-		for (int i = 0; i < p->n; i++)
+		for (int i = 0; i < p->n; i++) {
+			if (p->v[i]->glifted)
+				dmab__dbg_guard_put(dev->debug, p->v[i]);
+			p->v[i]->glifted = false;
 			atomic_store(&p->v[i]->state, DMAB__DBG_LIVE);
+		}
 	free(p);
 }
 
@@ -293,6 +316,32 @@ static int judge_sync(struct dmab_device *dev, const struct dmab__dbg_call *c,
 	return cls == DMAB_DEBUG_NCLASS ? 0 : dmab__dbg_report(dev, cls, c, sg, n ? &m : NULL);
 }
 
+/* Guard mode, each entry's mapping (found again: judged live just now):
+ * @lift its guard before a sync's maintenance, or put it back after a sync
+ * for the device of the whole mapping. */
+static int sync_guards(struct dmab_device *dev, const struct dmab_sg *sg, int n, bool lift)
+{
+	struct dmab__debug *d = dev->debug;
+	int err = 0;
+
+	urcu_bp_read_lock();
+	for (int i = 0; i < n && !err; i++) {
+		struct dmab_debug_mapping want = {.addr = sg[i].dma_addr, .len = sg[i].dma_len};
+		struct dmab__dbg_node *r =
+		    sg[i].dma_len ? dmab__dbg_find(d, sg[i].dma_addr, &want, NULL) : NULL;
+		bool lifted;
+
+		if (r && lift)
+			err = dmab__dbg_guard_lift(d, r, &lifted);
+		else if (r && r->m.addr == sg[i].dma_addr && sg[i].dma_len >= r->m.len)
+			dmab__dbg_guard_put(d, r);
+	}
+	dmab__dbg_read_unlock(d);
+	if (err)
+		return dmab__fail(err, "sync: %s: a guard cannot be lifted", dev->name);
+	return 0;
+}
+
 int dmab__debug_sync_(struct dmab_device *dev, const struct dmab__dbg_call *c,
 		      const struct dmab_sg *sg, int n)
 {
@@ -304,7 +353,13 @@ int dmab__debug_sync_(struct dmab_device *dev, const struct dmab__dbg_call *c,
 		if (err)
 			return err;
 	}
-	return 0;
+	return dev->debug->guard ? sync_guards(dev, sg, n, true) : 0;
+}
+
+void dmab__debug_synced_(struct dmab_device *dev, const struct dmab_sg *sg, int n)
+{
+	if (dev->debug->guard)
+		(void)sync_guards(dev, sg, n, false);
 }
 
 int dmab__debug_teardown_(struct dmab_device *dev, const void *caller)

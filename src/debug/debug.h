@@ -7,13 +7,17 @@
  *
  * The protocol of a call:
  * - map: dmab__debug_map_begin() before anything is mapped (the map-time
- *   classes; room for the records), then _end() once the call has its bus
- *   addresses, or _abort() if it fails;
+ *   classes; room for the records); for a list, dmab__debug_segments_()
+ *   once its bus addresses are known and before any maintenance (the
+ *   segment limits; the call unwinds on its errno); then _end(), or
+ *   _abort() if it fails;
  * - unmap: dmab__debug_unmap_begin() before anything is done: it judges
  *   every entry and claims its record, so that a second unmap racing this
  *   one is told "already unmapped"; then _end() (the records go) or
  *   _abort() (the claims are given back) as the call succeeds or fails;
- * - sync: dmab__debug_sync(), a judgement only;
+ * - sync: dmab__debug_sync(), a judgement (and, in guard mode, the
+ *   guards lifted before the maintenance); for the device, once it is
+ *   complete, DMAB__DEBUG_SYNCED() (the guards put back);
  * - destroy: dmab__debug_teardown(), -EBUSY with a report per live mapping.
  * Every judgement that finds misuse reports it and returns its errno.
  */
@@ -61,8 +65,14 @@ int dmab__debug_unmap_begin_(struct dmab_device *dev, const struct dmab__dbg_cal
 void dmab__debug_unmap_end_(struct dmab_device *dev, struct dmab__dbg_pend *p);
 /* Either call's failure: a map's records are freed, an unmap's claims given back. */
 void dmab__debug_abort_(struct dmab_device *dev, struct dmab__dbg_pend *p);
+/* A map_sg's segments (each non-empty entry's dma_addr, dma_len) against
+ * the device's max_seg_size and seg_boundary_mask, once they are known. */
+int dmab__debug_segments_(struct dmab_device *dev, const struct dmab__dbg_call *c,
+			  const struct dmab_sg *sg, int n);
 int dmab__debug_sync_(struct dmab_device *dev, const struct dmab__dbg_call *c,
 		      const struct dmab_sg *sg, int n);
+/* After a sync for the device is complete: guard mode's guards go back. */
+void dmab__debug_synced_(struct dmab_device *dev, const struct dmab_sg *sg, int n);
 int dmab__debug_teardown_(struct dmab_device *dev, const void *caller);
 /* An allocation (src/mem/): room for its record before it is made, the
  * record once it is (or dmab__debug_abort()); its removal once freed. */
@@ -92,10 +102,22 @@ void dmab__debug_free_(struct dmab_device *dev, dmab_addr_t dma);
 	     ? dmab__debug_unmap_begin_(                                                           \
 		   dev, &DMAB__DBG_CALL(what, kind, dir, attrs, nents, false), sg, n, pp)          \
 	     : 0)
+#define DMAB__DEBUG_SEGMENTS(dev, what, dir, attrs, nents, sg, n)                                  \
+	(dmab__debug_on(dev)                                                                       \
+	     ? dmab__debug_segments_(                                                              \
+		   dev, &DMAB__DBG_CALL(what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, false), sg,   \
+		   n)                                                                              \
+	     : 0)
 #define DMAB__DEBUG_SYNC(dev, what, kind, dir, nents, for_cpu, sg, n)                              \
 	(dmab__debug_on(dev)                                                                       \
 	     ? dmab__debug_sync_(dev, &DMAB__DBG_CALL(what, kind, dir, 0, nents, for_cpu), sg, n)  \
 	     : 0)
+
+#define DMAB__DEBUG_SYNCED(dev, for_device, sg, n)                                                 \
+	do {                                                                                       \
+		if (dmab__debug_on(dev) && (for_device))                                           \
+			dmab__debug_synced_(dev, sg, n);                                           \
+	} while (0)
 
 /* A single range as a one-entry list, for the hooks. */
 static inline struct dmab_sg dmab__dbg_one(void *cpu, dmab_addr_t bus, size_t len)

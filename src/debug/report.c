@@ -33,6 +33,8 @@ static const struct {
     [DMAB_DEBUG_MAP_READONLY] = {"map-read-only", -EROFS},
     [DMAB_DEBUG_MAP_OVERLAP] = {"map-overlap", -EADDRINUSE},
     [DMAB_DEBUG_TEARDOWN_LIVE] = {"teardown-live", -EBUSY},
+    [DMAB_DEBUG_MAP_SEG_SIZE] = {"map-segment-size", -EFBIG},
+    [DMAB_DEBUG_MAP_SEG_BOUNDARY] = {"map-segment-boundary", -EXDEV},
 };
 
 int dmab_debug_errno(enum dmab_debug_class c)
@@ -119,6 +121,15 @@ static void describe(char *s, size_t n, const struct dmab_debug_report *r)
 		snprintf(s, n, ": the mapping of 0x%" PRIx64 " with size %zu (%s, %s) is live",
 			 m->addr, m->len, kind_name(m->kind), dir_name(m->dir));
 		return;
+	case DMAB_DEBUG_MAP_SEG_SIZE:
+		snprintf(s, n, ", longer than the device's max_seg_size %" PRIu64, r->limit);
+		return;
+	case DMAB_DEBUG_MAP_SEG_BOUNDARY:
+		snprintf(s, n,
+			 ", crossing the device's segment boundary (seg_boundary_mask 0x%" PRIx64
+			 ")",
+			 r->limit);
+		return;
 	case DMAB_DEBUG_NCLASS:
 		break;
 	}
@@ -168,6 +179,9 @@ int dmab__dbg_report(struct dmab_device *dev, enum dmab_debug_class cls,
 	    .nents = c->nents,
 	    .has_mapping = m != NULL,
 	    .caller = c->caller,
+	    .limit = cls == DMAB_DEBUG_MAP_SEG_SIZE	  ? (uint64_t)dev->max_seg_size
+		     : cls == DMAB_DEBUG_MAP_SEG_BOUNDARY ? dev->seg_boundary_mask
+							  : 0,
 	};
 	char rest[192], text[320];
 
@@ -258,9 +272,10 @@ int dmab_debug_dump(const struct dmab_device *dev, FILE *out)
 		if (atomic_load_explicit(&n->state, memory_order_acquire) != DMAB__DBG_LIVE)
 			continue;
 		fprintf(out,
-			"dmabatch: %s: 0x%" PRIx64 " size %zu cpu %p %s %s nents %d mapped at %p\n",
+			"dmabatch: %s: 0x%" PRIx64
+			" size %zu cpu %p %s %s nents %d mapped at %p%s\n",
 			dev->name, m->addr, m->len, m->cpu, kind_name(m->kind), dir_name(m->dir),
-			m->nents, m->caller);
+			m->nents, m->caller, dmab__dbg_guard_word(n));
 		count++;
 	}
 	dmab__dbg_read_unlock(d);

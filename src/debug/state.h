@@ -40,6 +40,17 @@
 
 enum { DMAB__DBG_LIVE = 0, DMAB__DBG_CLAIMED = 1 };
 
+/* A record's guard (guard.c): none (TO_DEVICE, an allocation, guard mode
+ * off); protected; given back to the CPU by a sync or an unmap under way;
+ * not guarded, for its alignment or by refusal. */
+enum {
+	DMAB__DBG_G_NONE = 0,
+	DMAB__DBG_G_UP,
+	DMAB__DBG_G_LIFTED,
+	DMAB__DBG_G_UNALIGNED,
+	DMAB__DBG_G_REFUSED,
+};
+
 struct dmab__dbg_node;
 
 /* A record's entry in @by_line, under one of its end lines. */
@@ -56,6 +67,10 @@ struct dmab__dbg_node {
 	_Atomic int state;
 	unsigned attrs;
 	struct dmab_debug_mapping m;
+	uintptr_t cpu_last; /* the last CPU byte (behind an IOMMU, of the segment's last entry) */
+	int gslot;	    /* guard.c's slot, -1 if none */
+	_Atomic int gstate; /* DMAB__DBG_G_* */
+	bool glifted;	    /* lifted by the unmap that claimed it (its abort puts it back) */
 };
 
 /* The records of one map call, in one allocation, freed (after a grace
@@ -93,6 +108,9 @@ struct dmab__debug {
 	struct dmab__dbg_block *retired;
 	unsigned nretired;
 	_Atomic uint64_t readers_done; /* dmab__dbg_read_unlock(), under TSan only */
+	bool guard;		       /* guard mode */
+	size_t page;		       /* the base page size */
+	_Atomic uint64_t g_now, g_total, g_unaligned, g_refused;
 };
 
 /*
@@ -156,6 +174,24 @@ struct dmab__dbg_node *dmab__dbg_line_user(struct dmab__debug *d, uintptr_t line
 /* Remember @n unmapped records; find one remembered at @bus (copied out). */
 void dmab__dbg_recent_add(struct dmab__debug *d, struct dmab__dbg_node *const *v, int n);
 bool dmab__dbg_recent_find(struct dmab__debug *d, dmab_addr_t bus, struct dmab_debug_mapping *out);
+
+/* guard.c: after a map's maintenance, guard @n if it qualifies; before a
+ * call's maintenance, lift its guard (*@lifted: it was up; a negative
+ * errno if the kernel will not give access back); after a whole-mapping
+ * sync for the device, put it back; at unmap, give its slot back. */
+void dmab__dbg_guard_map(struct dmab_device *dev, struct dmab__dbg_node *n);
+int dmab__dbg_guard_lift(struct dmab__debug *d, struct dmab__dbg_node *n, bool *lifted);
+void dmab__dbg_guard_put(struct dmab__debug *d, struct dmab__dbg_node *n);
+void dmab__dbg_guard_release(struct dmab__debug *d, struct dmab__dbg_node *n);
+/* The dump's word for @n's guard ("" if none). */
+const char *dmab__dbg_guard_word(const struct dmab__dbg_node *n);
+
+/* segments.c: behind the IOMMU, an entry's segment limits, judged before
+ * it is mapped; the records of a list, one per segment (frees @p). */
+int dmab__dbg_iommu_limits(struct dmab_device *dev, const struct dmab__dbg_call *c,
+			   const struct dmab_sg *sg);
+void dmab__dbg_file_segments(struct dmab_device *dev, struct dmab__dbg_pend *p,
+			     const struct dmab_sg *sg, int n);
 
 /* report.c: count, describe and deliver one misuse; returns its errno. */
 int dmab__dbg_report(struct dmab_device *dev, enum dmab_debug_class cls,

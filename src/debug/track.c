@@ -126,6 +126,9 @@ void dmab__dbg_node_init(struct dmab__dbg_node *n, struct dmab__dbg_block *blk,
 		n->ln[i].owner = n;
 	}
 	n->attrs = c->attrs;
+	n->gslot = -1;
+	atomic_init(&n->gstate, DMAB__DBG_G_NONE);
+	n->glifted = false;
 	n->m = (struct dmab_debug_mapping){.addr = sg->dma_addr,
 					   .len = sg->len,
 					   .cpu = sg->addr,
@@ -133,6 +136,7 @@ void dmab__dbg_node_init(struct dmab__dbg_node *n, struct dmab__dbg_block *blk,
 					   .kind = c->kind,
 					   .nents = c->nents,
 					   .caller = c->caller};
+	n->cpu_last = (uintptr_t)sg->addr + sg->len - 1;
 }
 
 void dmab__dbg_insert(struct dmab__debug *d, struct dmab__dbg_node *n)
@@ -146,7 +150,7 @@ void dmab__dbg_insert(struct dmab__debug *d, struct dmab__dbg_node *n)
 						      memory_order_relaxed, memory_order_relaxed))
 		;
 	n->ln[0].line = (uintptr_t)n->m.cpu & lmask;
-	n->ln[1].line = ((uintptr_t)n->m.cpu + n->m.len - 1) & lmask;
+	n->ln[1].line = n->cpu_last & lmask;
 	atomic_store_explicit(&n->state, DMAB__DBG_LIVE, memory_order_release);
 	urcu_bp_read_lock();
 	cds_lfht_add(d->by_bus, mix(ch), &n->by_bus);

@@ -151,6 +151,15 @@ enum dmab__os_prot {
 int dmab__os_each_mapping(int (*fn)(void *arg, uintptr_t lo, uintptr_t hi, unsigned prot),
 			  void *arg);
 
+/*
+ * Set the protection of the whole pages [@base, @base + @len) to @prot
+ * (DMAB__OS_PROT_* bits; 0 is no access), as the checker's guard does.
+ * Pre: @base and @len page aligned, @len > 0. Post: 0, or a negative errno
+ * (-ENOMEM: not all mapped; -EINVAL: not aligned, a hugetlb mapping's
+ * middle; -EACCES) with the protection unchanged.
+ */
+int dmab__os_protect(void *base, size_t len, unsigned prot);
+
 /* A monotonic clock in nanoseconds (0 if the system has none). */
 uint64_t dmab__os_monotonic_ns(void);
 

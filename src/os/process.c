@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,4 +107,13 @@ uint64_t dmab__os_monotonic_ns(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int dmab__os_protect(void *base, size_t len, unsigned prot)
+{
+	int p = ((prot & DMAB__OS_PROT_READ) ? PROT_READ : 0) |
+		((prot & DMAB__OS_PROT_WRITE) ? PROT_WRITE : 0) |
+		((prot & DMAB__OS_PROT_EXEC) ? PROT_EXEC : 0);
+
+	return mprotect(base, len, p ? p : PROT_NONE) ? -errno : 0;
 }

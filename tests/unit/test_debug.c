@@ -11,68 +11,7 @@
 
 #include <dmabatch/debug.h>
 
-#include "helpers.h"
-
-struct seen {
-	int n;
-	struct dmab_debug_report last;
-	char text[320];
-};
-
-static void on_report(const struct dmab_debug_report *r, void *arg)
-{
-	struct seen *s = arg;
-
-	s->n++;
-	s->last = *r;
-	snprintf(s->text, sizeof(s->text), "%s", r->text);
-	s->last.text = s->text;
-}
-
-static struct seen seen;
-
-static struct dmab_device *check_dev(void)
-{
-	struct dmab_device_config cfg = {
-	    .size = sizeof(cfg),
-	    .name = "chk",
-	    .numa_node = -1,
-	    .backend = "trace",
-	    .debug = DMAB_DEBUG_CHECK,
-	};
-	struct dmab_device *dev = NULL;
-
-	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
-	assert_true(dmab_debug_enabled(dev));
-	memset(&seen, 0, sizeof(seen));
-	assert_int_equal(dmab_debug_set_callback(dev, on_report, &seen), 0);
-	return dev;
-}
-
-/* The call returned @err, reported class @cls once, counted it, and left
- * the trace empty and the counters as @before (whose count of @cls it
- * moves on by one). */
-static void expect_misuse(struct dmab_device *dev, int got, enum dmab_debug_class cls,
-			  struct dmab_stats *before)
-{
-	assert_int_equal(got, dmab_debug_errno(cls));
-	assert_int_equal(seen.n, 1);
-	assert_int_equal(seen.last.cls, cls);
-	assert_int_equal(seen.last.err, got);
-	assert_string_equal(seen.last.device, "chk");
-	assert_non_null(strstr(dmab_last_error(), "dmabatch: chk: "));
-	expect_empty(dev);
-	struct dmab_stats now = stats_of(dev);
-
-	assert_stats_equal(&now, before);
-	assert_int_equal(now.debug_reports[cls], ++before->debug_reports[cls]);
-	seen.n = 0;
-}
-
-static void expect_quiet(void)
-{
-	assert_int_equal(seen.n, 0);
-}
+#include "debug_helpers.h"
 
 static void test_errnos_distinct(void **state)
 {
@@ -107,7 +46,7 @@ static void test_off_by_default(void **state)
 	assert_false(dmab_debug_enabled(NULL));
 	destroy(dev);
 
-	struct dmab_device_config bad = {.size = sizeof(bad), .backend = "trace", .debug = 2};
+	struct dmab_device_config bad = {.size = sizeof(bad), .backend = "trace", .debug = 4};
 	struct dmab_device *d = NULL;
 
 	assert_int_equal(dmab_device_create(&bad, &d), -EINVAL);
