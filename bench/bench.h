@@ -71,6 +71,7 @@ struct bench_opts {
 	bool seed, sweep, goals, quiet, no_drain;
 	bool iommu;	 /* --iommu (iommu.c) */
 	bool debug_cost; /* --debug-cost (debugcost.c) */
+	bool scaling;	 /* --scaling (threads.c) */
 };
 
 /* One measurement's shape and length. */
@@ -286,5 +287,6 @@ int bench_goals(struct bench_env *env, const struct bench_opts *o);
 /* iommu.c */
 int bench_iommu(struct bench_env *env, const struct bench_opts *o);
 int bench_debug_cost(struct bench_env *env, const struct bench_opts *o); /* debugcost.c */
+int bench_scaling(struct bench_env *env, const struct bench_opts *o);	 /* threads.c */
 
 #endif /* DMAB_BENCH_H */

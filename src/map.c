@@ -97,19 +97,20 @@ static inline void release_entry(struct dmab_device *dev, struct dmab__hold *h,
  * unmap's one locked operation, before anything is issued, as in add_live().
  * Bounce mappings are counted by their pool (dmab__bounce_live): they leave
  * the count only when their slots are really freed. */
-static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
+static __attribute__((noinline, cold)) int drop_refused(struct dmab_device *dev, uint64_t n,
+							uint64_t live, const char *what)
 {
-	uint_fast64_t live = atomic_load_explicit(&dev->c.live, memory_order_relaxed);
+	return dmab__fail(-EINVAL, "%s: %s: %llu direct entries to unmap but only %llu are mapped",
+			  what, dev->name, (unsigned long long)n, (unsigned long long)live);
+}
 
-	do {
-		if (live < n)
-			return dmab__fail(
-			    -EINVAL,
-			    "%s: %s: %llu direct entries to unmap but only %llu are mapped", what,
-			    dev->name, (unsigned long long)n, (unsigned long long)live);
-	} while (!atomic_compare_exchange_weak_explicit(
-	    &dev->c.live, &live, live - n, memory_order_relaxed, memory_order_relaxed));
-	return 0;
+static inline int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
+{
+	uint64_t live = 0;
+
+	if (__builtin_expect(dmab__live_drop(&dev->c, n, &live), 1))
+		return 0;
+	return drop_refused(dev, n, live, what);
 }
 
 /*
@@ -123,7 +124,7 @@ static void add_live(struct dmab_device *dev, uint64_t entries, uintptr_t lo, ui
 	if (lo < hi)
 		dmab__direct_note(dev, lo, hi);
 	if (entries)
-		atomic_fetch_add_explicit(&dev->c.live, entries, memory_order_relaxed);
+		dmab__live_add(&dev->c, entries);
 }
 
 /*
@@ -361,6 +362,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
 
 	dmab__hold_init(&h, dev->bounce_pools);
+	dmab__hold_list(&h, sg, nents);
 	for (int i = 0; i < nents; i++) {
 		struct dmab__entry *e = dmab__facts_at(fu, i, &tmp);
 

@@ -103,6 +103,11 @@ unsigned seam_bounce_areas(const struct dmab_device *dev)
 	return dev->bounce_pools ? dev->bounce_pools->nareas : 0;
 }
 
+size_t seam_bounce_quota(const struct dmab_device *dev, unsigned area)
+{
+	return dev->bounce_pools->areas[area].quota;
+}
+
 static struct dmab_arch swapped_from;
 
 int seam_backend_swap(struct dmab_device *dev, const char *name)

@@ -40,6 +40,9 @@ int seam_owned_unregister(struct dmab_device *dev, void *base, size_t len);
 /* The number of areas (locks) the device's bounce pools are cut into; 0 for
  * a device that cannot bounce. */
 unsigned seam_bounce_areas(const struct dmab_device *dev);
+/* Area @area's share of the high-water mark (src/bounce/areas.c); read it
+ * only while no other thread maps or unmaps on @dev. */
+size_t seam_bounce_quota(const struct dmab_device *dev, unsigned area);
 
 /* Put the device's cache maintenance on the built-in backend @name, over
  * the device's own line size, without probing it: for tests of a backend's
