@@ -71,6 +71,7 @@ struct bench_opts {
 	bool seed, sweep, goals, quiet, no_drain;
 	bool iommu;	 /* --iommu (iommu.c) */
 	bool debug_cost; /* --debug-cost (debugcost.c) */
+	bool scaling;	 /* --scaling (threads.c) */
 };
 
 /* One measurement's shape and length. */
@@ -90,6 +91,10 @@ struct bench_case {
 	bool drain;	   /* raw_drain() before the clock stops (raw.h) */
 	size_t stride;	   /* sg: bytes from one entry's start to the next; 0: entry_size */
 	const char *label; /* for progress on stderr; NULL: silent */
+	/* Dirty the buffer again after each map, untimed, so that the unmap
+	 * meets dirty lines: without it, an unmap meets what the map's clean
+	 * left (bench_unmap_state()). */
+	bool redirty;
 };
 
 struct summary {
@@ -114,6 +119,12 @@ struct case_result {
 	uint64_t barriers[2][OP_COUNT];	 /* batched, per-entry: per call */
 	uint64_t raw_barriers[OP_COUNT]; /* per call */
 	bool mismatch;			 /* the library and the raw loop differ */
+	/* Library batched / raw of each iteration's own pair of samples (the
+	 * variants interleaved), p10, median and p90: the spread of the ratio. */
+	double ratio_p10[OP_COUNT], ratio_med[OP_COUNT], ratio_p90[OP_COUNT];
+	/* A fixed calibration loop timed once per iteration, beside the
+	 * samples: its spread shows the CPU's speed changing during the case. */
+	struct summary cal;
 };
 
 /* An sg entry's stride, and the bytes a thread's buffer spans. */
@@ -166,6 +177,10 @@ static inline uint64_t now_ns(void)
 
 extern const char *const bench_dir_names[3];   /* the kernel's spelling */
 extern const char *const bench_state_names[3]; /* dirty, clean, resident */
+/* What the caches hold of the buffer when an unmap starts: what the map's
+ * clean left ("clean-cached" after dirty or resident, "clean" after
+ * clean), or "dirty" for a redirty case. */
+const char *bench_unmap_state(const struct bench_case *c);
 extern const char *const bench_var_names[VAR_COUNT];
 const char *bench_op_name(enum bench_mode mode, enum bench_op op); /* map_sg, ... */
 
@@ -191,6 +206,18 @@ void samples_free(struct samples *s);
 void summarize(struct samples *s, struct summary *out); /* sorts @s */
 double reduction_pct(const struct case_result *r, enum bench_op op);
 double lib_over_raw(const struct case_result *r, enum bench_op op);
+/* Per-iteration ratios a[i] / b[i] of the first @n samples, summarised into
+ * *p10, *med, *p90 (0 when n is 0). */
+int ratio_spread(const struct samples *a, const struct samples *b, double *p10, double *med,
+		 double *p90);
+/* The calibration's p90 / p10: 1.0 is a steady CPU. */
+double cal_spread(const struct case_result *r);
+/* "lib/raw 1.013 (p10-p90 0.991-1.036)" into @buf. */
+void ratio_str(char *buf, size_t len, const struct case_result *r, enum bench_op op);
+/* One line on the calibration, and a warning when the speed moved. */
+void report_cal(const char *what, const struct case_result *r);
+/* The time one calibration loop takes (measure.c). */
+uint64_t calibrate(void);
 
 /* variants.c: one thread's list and the three ways to map and unmap it. */
 struct work {
@@ -224,6 +251,11 @@ void report_extended(const struct bench_env *env, const struct bench_case *c,
 int report_json(const char *path, const struct bench_env *env, const struct bench_opts *o,
 		const char *kind, const struct bench_case *cases, const struct case_result *res,
 		int n);
+/* @nsets sets of @n[k] cases one after the other: the first as "results",
+ * the others under "results_by_entry_size", keyed by their entry size. */
+int report_json_sets(const char *path, const struct bench_env *env, const struct bench_opts *o,
+		     const char *kind, const struct bench_case *cases,
+		     const struct case_result *res, const int *n, int nsets);
 
 /* progress.c: at most one line a second on stderr, once a run passes 2 s. */
 struct progress {
@@ -235,15 +267,26 @@ void progress_tick(struct progress *p, const char *fmt, ...) __attribute__((form
 void progress_end(struct progress *p);
 
 /* seed.c, sweep.c, goals.c */
-int seed_measure(struct bench_env *env, const struct bench_opts *o, struct bench_case cases[3],
-		 struct case_result res[3]);
-bool seed_print(const struct bench_env *env, const struct bench_case cases[3],
-		const struct case_result res[3]);
+/* The seed experiment's sets: 4 KiB entries (the three directions and an
+ * unmap of dirty lines), then 1 KiB and 512 B entries (three directions). */
+#define SEED_SETS      3
+#define SEED_MAX_CASES 4
+struct seed_set {
+	size_t entry;
+	int n;
+	struct bench_case cases[SEED_MAX_CASES];
+	struct case_result res[SEED_MAX_CASES];
+	char labels[SEED_MAX_CASES][64];
+};
+int seed_measure(struct bench_env *env, const struct bench_opts *o,
+		 struct seed_set sets[SEED_SETS]);
+bool seed_print(const struct bench_env *env, const struct seed_set sets[SEED_SETS]);
 int bench_seed(struct bench_env *env, const struct bench_opts *o);
 int bench_sweep(struct bench_env *env, const struct bench_opts *o);
 int bench_goals(struct bench_env *env, const struct bench_opts *o);
 /* iommu.c */
 int bench_iommu(struct bench_env *env, const struct bench_opts *o);
 int bench_debug_cost(struct bench_env *env, const struct bench_opts *o); /* debugcost.c */
+int bench_scaling(struct bench_env *env, const struct bench_opts *o);	 /* threads.c */
 
 #endif /* DMAB_BENCH_H */

@@ -70,6 +70,8 @@ int main(int argc, char **argv)
 		ret = bench_goals(&env, &o);
 	else if (o.debug_cost)
 		ret = bench_debug_cost(&env, &o);
+	else if (o.scaling)
+		ret = bench_scaling(&env, &o);
 	else
 		ret = run(&env, &o);
 	bench_env_fini(&env);

@@ -31,6 +31,7 @@ struct worker {
 	struct progress *prog;
 	atomic_int *abort; /* set by the first thread that fails: all stop */
 	struct samples s[VAR_COUNT][OP_COUNT];
+	struct samples cal; /* the calibration loop, once per iteration */
 	long iterations;
 	double seconds;
 	bool capped;
@@ -124,9 +125,29 @@ static void spin_ns(uint64_t from, int ns)
 		;
 }
 
+/*
+ * A fixed chain of dependent multiply-adds, a few hundred ns: it does the
+ * same work every time, so its time moves only with the CPU's speed (or a
+ * preemption). Timed once per iteration, beside the samples.
+ */
+uint64_t calibrate(void)
+{
+	uint64_t x = 1, t0 = now_ns();
+
+	for (int i = 0; i < 256; i++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		__asm__ volatile("" : "+r"(x));
+	}
+	return now_ns() - t0;
+}
+
 static int one_iteration(struct worker *w, struct work *wk, long it, bool measured)
 {
 	const struct bench_case *c = w->c;
+	uint64_t cal = calibrate();
+
+	if (measured && samples_push(&w->cal, cal))
+		return fail_sys(w, -ENOMEM, "keeping samples");
 
 	for (int k = 0; k < VAR_COUNT; k++) {
 		enum bench_variant v = (enum bench_variant)((it + k) % VAR_COUNT);
@@ -143,6 +164,8 @@ static int one_iteration(struct worker *w, struct work *wk, long it, bool measur
 			return fail(w, err, "map");
 		if (c->xdelay_ns)
 			spin_ns(t1, c->xdelay_ns);
+		if (c->redirty)
+			bench_prepare(w->env, wk->buf, wk->len, STATE_DIRTY);
 		t2 = now_ns();
 		err = variant_unmap(wk, v);
 		if (c->drain)
@@ -286,13 +309,22 @@ int bench_run_case(struct bench_env *env, const struct bench_case *c, struct cas
 			r->seconds = ws[t].seconds;
 		r->capped |= ws[t].capped;
 	}
+	/* The ratio's spread from the first thread's pairs (same iteration,
+	 * interleaved), before merge() and summarize() sort anything. */
+	for (int op = 0; op < OP_COUNT && !err; op++)
+		err = ratio_spread(&ws[0].s[VAR_BATCHED][op], &ws[0].s[VAR_RAW][op],
+				   &r->ratio_p10[op], &r->ratio_med[op], &r->ratio_p90[op]);
 	for (int v = 0; v < VAR_COUNT && !err; v++)
 		for (int op = 0; op < OP_COUNT && !err; op++)
 			err = merge(ws, c->threads, v, op, &r->s[v][op]);
-	for (int t = 0; t < c->threads; t++)
+	if (!err && ws[0].cal.n)
+		summarize(&ws[0].cal, &r->cal);
+	for (int t = 0; t < c->threads; t++) {
 		for (int v = 0; v < VAR_COUNT; v++)
 			for (int op = 0; op < OP_COUNT; op++)
 				samples_free(&ws[t].s[v][op]);
+		samples_free(&ws[t].cal);
+	}
 	free(ws);
 	return err;
 }

@@ -18,6 +18,13 @@
 
 const char *const bench_dir_names[3] = {"BIDIRECTIONAL", "TO_DEVICE", "FROM_DEVICE"};
 const char *const bench_state_names[3] = {"dirty", "clean", "resident"};
+
+const char *bench_unmap_state(const struct bench_case *c)
+{
+	if (c->redirty)
+		return "dirty";
+	return c->state == STATE_CLEAN ? "clean" : "clean-cached";
+}
 const char *const bench_var_names[VAR_COUNT] = {"batched", "per_entry", "raw"};
 
 const char *bench_op_name(enum bench_mode mode, enum bench_op op)
@@ -87,6 +94,8 @@ static void usage(FILE *f)
 	    "      --iommu            2560 x 4 KiB through the emulated IOMMU: per-PTE vs\n"
 	    "                         deferred PTE cleaning, 64- and 256-byte lines [--json]\n"
 	    "      --debug-cost       the DMA-API checker's cost: off vs on, interleaved [--json]\n"
+	    "      --scaling          two threads on one device vs one thread, small calls,\n"
+	    "                         only while both run; 7 rounds alternating [--json]\n"
 	    "      --no-drain         stop the clock right after each call, without waiting\n"
 	    "                         for its maintenance to finish (see bench/README.md)\n"
 	    "  -q, --quiet            no progress on stderr\n"
@@ -164,6 +173,7 @@ enum {
 	O_GOALS_FILE,
 	O_IOMMU,
 	O_DEBUG_COST,
+	O_SCALING,
 };
 
 /*
@@ -231,6 +241,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	    {"goals-file", required_argument, NULL, O_GOALS_FILE},
 	    {"iommu", no_argument, NULL, O_IOMMU},
 	    {"debug-cost", no_argument, NULL, O_DEBUG_COST},
+	    {"scaling", no_argument, NULL, O_SCALING},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -362,6 +373,9 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		case O_DEBUG_COST:
 			o->debug_cost = true;
 			break;
+		case O_SCALING:
+			o->scaling = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -378,10 +392,11 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->seed + o->sweep + o->goals + o->iommu + o->debug_cost > 1)
-		return bad("%s",
-			   "--seed-experiment, --sweep, --goals, --iommu and --debug-cost are "
-			   "separate runs");
+	if (o->seed + o->sweep + o->goals + o->iommu + o->debug_cost + o->scaling > 1)
+		return bad(
+		    "%s",
+		    "--seed-experiment, --sweep, --goals, --iommu, --debug-cost and --scaling "
+		    "are separate runs");
 	if (given['s'] && given['i'])
 		return bad("%s", "-s and -i both say how long to run: give one");
 	if ((o->seed || o->sweep || o->goals) && check_fixed(o, given))
@@ -390,7 +405,7 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 		return bad("%s", "--sweep writes CSV (see --out); --json is for the other runs");
 	if (o->goals && o->json)
 		return bad("%s", "--json is for a plain run or --seed-experiment, not --goals");
-	bool experiment = o->seed || o->sweep || o->goals || o->iommu;
+	bool experiment = o->seed || o->sweep || o->goals || o->iommu || o->scaling;
 
 	if (o->layout != LAYOUT_DEFAULT && (experiment || o->mode != MODE_SG))
 		return bad("%s", "--sg-layout is for a plain -m 1 run");

@@ -51,6 +51,20 @@ void report_header(const struct bench_env *env)
 	       (unsigned long long)env->clock_cost_ns, (unsigned long long)env->clock_step_ns);
 }
 
+/* Beyond this p90/p10 of the calibration, the CPU's speed moved during a
+ * case (this machine's vCPUs switch between two speeds ~1.6x apart). */
+#define CAL_STEADY 1.15
+
+void report_cal(const char *what, const struct case_result *r)
+{
+	double sp = cal_spread(r);
+
+	printf("speed check, %s: calibration loop median %.0f ns, p10-p90 %llu-%llu ns "
+	       "(x%.2f)%s\n",
+	       what, r->cal.median, (unsigned long long)r->cal.p10, (unsigned long long)r->cal.p90,
+	       sp, sp > CAL_STEADY ? ": the CPU's speed changed during this case" : ", steady");
+}
+
 void report_robust(const struct bench_case *c, const struct case_result *r)
 {
 	for (int op = 0; op < OP_COUNT; op++) {
@@ -111,6 +125,7 @@ void report_extended(const struct bench_env *env, const struct bench_case *c,
 	       "interleaved round-robin\n",
 	       r->iterations, c->warmup, r->seconds,
 	       r->capped ? " (stopped early: --max-samples reached)" : "");
+	report_cal("this case", r);
 	printf("the median and kernel-format lines above are the library batched\n\n");
 	printf("%-13s %-10s %9s %11s %11s %11s %11s %11s %10s %11s  (ns)\n", "op", "variant",
 	       "samples", "median", "p10", "p90", "min", "max", "mean", "sd");
@@ -180,7 +195,8 @@ static void json_summary(FILE *f, const struct summary *s)
 static void json_case_op(FILE *f, const struct bench_case *c, const struct case_result *r, int op)
 {
 	fprintf(f, "{\n        \"state\": \"%s\", \"entries\": %d, \"entry_size\": %zu, ",
-		bench_state_names[c->state], c->entries, c->entry_size);
+		op == OP_UNMAP ? bench_unmap_state(c) : bench_state_names[c->state], c->entries,
+		c->entry_size);
 	fprintf(f, "\"iterations\": %ld, \"warmup\": %ld, \"threads\": %d, \"capped\": %s,\n",
 		r->iterations, c->warmup, c->threads, r->capped ? "true" : "false");
 	for (int v = 0; v < VAR_COUNT; v++) {
@@ -190,9 +206,15 @@ static void json_case_op(FILE *f, const struct bench_case *c, const struct case_
 	}
 	fprintf(f, "        \"reduction_pct\": %.2f, \"lib_over_raw\": ", reduction_pct(r, op));
 	if (r->lines[op])
-		fprintf(f, "%.4f,\n", lib_over_raw(r, op));
-	else
-		fprintf(f, "null,\n"); /* nothing issued: no floor to divide by */
+		fprintf(f, "%.4f, \"lib_over_raw_p10\": %.4f, \"lib_over_raw_p90\": %.4f,\n",
+			lib_over_raw(r, op), r->ratio_p10[op], r->ratio_p90[op]);
+	else /* nothing issued: no floor to divide by */
+		fprintf(f, "null, \"lib_over_raw_p10\": null, \"lib_over_raw_p90\": null,\n");
+	fprintf(f,
+		"        \"calibration_ns\": {\"median\": %.0f, \"p10\": %llu, \"p90\": %llu}, "
+		"\"speed_spread\": %.3f,\n",
+		r->cal.median, (unsigned long long)r->cal.p10, (unsigned long long)r->cal.p90,
+		cal_spread(r));
 	fprintf(f,
 		"        \"lines_per_call\": {\"batched\": %llu, \"per_entry\": %llu, \"raw\": "
 		"%llu},\n        \"barriers_per_call\": {\"batched\": %llu, \"per_entry\": %llu, "
@@ -204,9 +226,36 @@ static void json_case_op(FILE *f, const struct bench_case *c, const struct case_
 		(unsigned long long)r->raw_barriers[op], r->mismatch ? "false" : "true");
 }
 
+/* One set of cases as {op: {key: case}}: the key is the direction, with
+ * "_redirtied" for a case whose unmap meets dirty lines. */
+static void json_results(FILE *f, const struct bench_case *cases, const struct case_result *res,
+			 int n, const char *indent)
+{
+	fprintf(f, "{");
+	for (int op = 0; op < OP_COUNT; op++) {
+		fprintf(f, "%s\n%s  \"%s\": {", op ? "," : "", indent,
+			bench_op_name(cases[0].mode, op));
+		for (int i = 0; i < n; i++) {
+			fprintf(f, "%s\n%s    \"%s%s\": ", i ? "," : "", indent,
+				bench_dir_names[cases[i].dir],
+				cases[i].redirty ? "_redirtied" : "");
+			json_case_op(f, &cases[i], &res[i], op);
+		}
+		fprintf(f, "\n%s  }", indent);
+	}
+	fprintf(f, "\n%s}", indent);
+}
+
 int report_json(const char *path, const struct bench_env *env, const struct bench_opts *o,
 		const char *kind, const struct bench_case *cases, const struct case_result *res,
 		int n)
+{
+	return report_json_sets(path, env, o, kind, cases, res, &n, 1);
+}
+
+int report_json_sets(const char *path, const struct bench_env *env, const struct bench_opts *o,
+		     const char *kind, const struct bench_case *cases,
+		     const struct case_result *res, const int *n, int nsets)
 {
 	FILE *f = fopen(path, "w");
 	char model[128];
@@ -238,20 +287,18 @@ int report_json(const char *path, const struct bench_env *env, const struct benc
 		env->cpus[0], o->node, o->bits, o->layout == LAYOUT_PAGES ? "pages" : "packed",
 		o->xdelay_ns, o->no_drain ? "false" : "true",
 		(unsigned long long)env->clock_cost_ns, (unsigned long long)env->clock_step_ns);
-	fprintf(f, "  \"results\": {");
-	for (int op = 0; op < OP_COUNT; op++) {
-		bool first = true;
-
-		fprintf(f, "%s\n    \"%s\": {", op ? "," : "", bench_op_name(cases[0].mode, op));
-		for (int i = 0; i < n; i++) {
-			fprintf(f, "%s\n      \"%s\": ", first ? "" : ",",
-				bench_dir_names[cases[i].dir]);
-			json_case_op(f, &cases[i], &res[i], op);
-			first = false;
+	fprintf(f, "  \"results\": ");
+	json_results(f, cases, res, n[0], "  ");
+	if (nsets > 1) {
+		/* The same list length in smaller entries (--seed-experiment). */
+		fprintf(f, ",\n  \"results_by_entry_size\": {");
+		for (int k = 1, at = n[0]; k < nsets; at += n[k], k++) {
+			fprintf(f, "%s\n    \"%zu\": ", k > 1 ? "," : "", cases[at].entry_size);
+			json_results(f, cases + at, res + at, n[k], "    ");
 		}
-		fprintf(f, "\n    }");
+		fprintf(f, "\n  }");
 	}
-	fprintf(f, "\n  }\n}\n");
+	fprintf(f, "\n}\n");
 	if (fclose(f)) {
 		fprintf(stderr, "dmab-bench: cannot write %s: %s\n", path, strerror(errno));
 		return -EIO;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,4 +96,44 @@ double lib_over_raw(const struct case_result *r, enum bench_op op)
 	double b = r->s[VAR_BATCHED][op].median, raw = r->s[VAR_RAW][op].median;
 
 	return raw > 0 ? b / raw : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int ratio_spread(const struct samples *a, const struct samples *b, double *p10, double *med,
+		 double *p90)
+{
+	size_t n = a->n < b->n ? a->n : b->n, k = 0;
+	double *v = malloc((n ? n : 1) * sizeof(*v));
+
+	*p10 = *med = *p90 = 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (b->v[i])
+			v[k++] = (double)a->v[i] / (double)b->v[i];
+	if (k) {
+		qsort(v, k, sizeof(*v), cmp_double);
+		*p10 = v[(k + 9) / 10 - 1];
+		*p90 = v[(k * 9 + 9) / 10 - 1];
+		*med = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+	}
+	free(v);
+	return 0;
+}
+
+double cal_spread(const struct case_result *r)
+{
+	return r->cal.p10 ? (double)r->cal.p90 / (double)r->cal.p10 : 0;
+}
+
+void ratio_str(char *buf, size_t len, const struct case_result *r, enum bench_op op)
+{
+	snprintf(buf, len, "%.3f (p10-p90 %.3f-%.3f)", lib_over_raw(r, op), r->ratio_p10[op],
+		 r->ratio_p90[op]);
 }

@@ -226,10 +226,11 @@ struct dmab_xlate_config;
  *              outlive the device.
  * @numa_area_size: bytes (rounded up to 2 MiB, at most DMAB_ALLOC_MAX) to
  *              reserve on the device's node when it is created, the device's
- *              own area (the kernel's per-device CMA area): dmab_alloc_* and
- *              pool chunks take pages from it first, then from the node,
- *              then from the default policy. Contiguous and provider memory
- *              never come from it; nor do bounce pools. 0: none.
+ *              own area (the kernel's per-device CMA area): dmab_alloc_*,
+ *              pool chunks and bounce pools (a 2 MiB aligned run) take pages
+ *              from it first, then from the node, then from the default
+ *              policy, each counted in alloc_local/alloc_fallback.
+ *              Contiguous and provider memory never come from it. 0: none.
  * @iommu:      DMAB_IOMMU_* : map through an emulated IOMMU (an ARM LPAE
  *              stage-1 table in memory the library owns): bus addresses are
  *              IOVAs under the DMA mask, and dmab_map_sg() maps a list into
@@ -897,8 +898,13 @@ dmab_sync_sgtable_for_device(struct dmab_device *dev, struct dmab_sg_table *sgt,
  * kernel's dma_alloc_noncoherent): hand it to the device with
  * dmab_sync_single_for_device() and back with dmab_sync_single_for_cpu(),
  * in @dir.
+ * On a translating device (VFIO, pagemap) the memory is registered with
+ * the translator for its lifetime; pagemap takes only hugetlb memory (a
+ * length that is a multiple of 2 MiB gets hugepages when reserved) unless
+ * allow_unpinned.
  * Return: 0, *@cpu and *@dma; -EINVAL (NULL, bad length or direction);
- * -ERANGE (no memory under the mask); -ENOMEM.
+ * -ERANGE (no memory under the mask); -ENOMEM; the translator's refusal
+ * (e.g. -EOPNOTSUPP for pagemap on base pages, -EPERM without CAP_SYS_ADMIN).
  */
 DMAB_API DMAB_NODISCARD int dmab_alloc_noncoherent(struct dmab_device *dev, size_t len,
 						   enum dmab_dir dir, void **cpu, dmab_addr_t *dma);
@@ -924,9 +930,13 @@ DMAB_API int dmab_free_coherent(struct dmab_device *dev, size_t len, void *cpu, 
  * dmab_alloc_contiguous() - physically contiguous, cacheable memory (the
  * user-space CMA): 2 MiB hugetlb pages, never the bounce pools' memory.
  * Longer than one hugepage only where the translator can show the pages
- * are adjacent. Return: 0; -EINVAL; -ENOMEM when the system has no
- * hugepages reserved (vm.nr_hugepages) or free; -ENOTSUP for more than one
- * hugepage whose adjacency cannot be shown; -ERANGE.
+ * are adjacent: pagemap takes only a physically adjacent run (other runs
+ * are held and more hugepages asked for, a few times), an IOMMU's
+ * translator (VFIO) gives any run one IOVA range; identity translation
+ * cannot say. Return: 0; -EINVAL; -ENOMEM when the system has no hugepages
+ * reserved (vm.nr_hugepages) or free, or no adjacent run was found
+ * (dmab_last_error() says which); -ENOTSUP for more than one hugepage on
+ * identity translation; -ERANGE.
  */
 DMAB_API DMAB_NODISCARD int dmab_alloc_contiguous(struct dmab_device *dev, size_t len, void **cpu,
 						  dmab_addr_t *dma);

@@ -11,9 +11,15 @@
  * for the calling thread's own calls, and for every thread once they are
  * quiescent (joined, or ordered by the caller's own synchronisation).
  *
- * The one exception is the live-mapping count: unmap refuses to go below
- * zero and destroy refuses while it is not zero, both across threads, so it
- * stays one atomic per device, one locked operation per map or unmap call.
+ * The live-mapping count is sharded the same way, but it must stay exact
+ * across threads: unmap refuses to go below zero and destroy refuses while
+ * it is not zero, and a mapping may be unmapped on another thread than the
+ * one that made it. Each block's share is an atomic that its thread moves
+ * with one locked operation on its own line (uncontended, so two threads
+ * do not serialise on it). An unmap takes from its own share; only when
+ * that would go below zero does it walk the device's blocks, under the
+ * list's lock, taking from each what it still needs (see counters.c for why
+ * that is exact). Destroy and the statistics add the shares up.
  *
  * A thread finds its block through a small thread-local cache keyed by the
  * device's id, which comes from a global counter at creation and is never
@@ -46,11 +52,18 @@ enum dmab__ctr {
 	DMAB__CTR_BOUNCED,	  /* entries mapped through the bounce pool */
 	DMAB__CTR_BYTES_TO_DEV,	  /* bounce copies original -> slot */
 	DMAB__CTR_BYTES_FROM_DEV, /* bounce copies slot -> original */
+	/* Bounce mappings holding slots: +1 at map, -1 (mod 2^64) at the free,
+	 * on whichever thread; only the sum of the blocks means anything. */
+	DMAB__CTR_BOUNCE_LIVE,
 	DMAB__NCTR
 };
 
 struct dmab__ctr_block {
 	_Atomic uint64_t v[DMAB__NCTR];
+	/* This block's share of the live mappings: moved by its thread and,
+	 * under the list's lock, taken from by an unmap that needs more than
+	 * its own share. */
+	_Atomic uint64_t live;
 	bool shared;		      /* written by any thread: locked adds */
 	uint64_t owner;		      /* the writing thread's id; 0 if shared */
 	struct dmab__ctr_block *next; /* the device's list, under its lock */
@@ -61,10 +74,10 @@ struct dmab__counters {
 	pthread_mutex_t lock;		/* adding to @blocks, and walking it */
 	struct dmab__ctr_block *blocks; /* one per thread that counted */
 	struct dmab__ctr_block shared;	/* for threads without a block */
-	/* On lines of its own (the struct's alignment pads after it): every
-	 * thread writes it, and the device's fields around it are read on
-	 * every call. */
-	_Alignas(DMAB__PAD) _Atomic uint64_t live; /* mapped entries */
+	/* Set while an unmap walks the blocks for live shares (under @lock):
+	 * a map that sees it waits for the walk. Read by every map, written
+	 * only by the walk: on lines of its own. */
+	_Alignas(DMAB__PAD) _Atomic int walking;
 };
 
 /* A thread's map from device id to block, most recently used first. */
@@ -99,6 +112,41 @@ static inline struct dmab__ctr_block *dmab__ctr_mine(struct dmab__counters *c)
 	if (__builtin_expect(t->e[0].dev == c->id, 1))
 		return t->e[0].b;
 	return dmab__ctr_find(c);
+}
+
+/* The slow halves of dmab__live_add() and dmab__live_drop(). */
+void dmab__live_wait(struct dmab__counters *c);
+bool dmab__live_steal(struct dmab__counters *c, struct dmab__ctr_block *mine, uint64_t n,
+		      uint64_t *had);
+/* Every block's live share added up: exact once the threads that map and
+ * unmap are quiescent (destroy, the statistics). */
+uint64_t dmab__live_sum(struct dmab__counters *c);
+
+/*
+ * @n more live mappings, in this thread's share. seq_cst on both: the add
+ * must be ordered before the load of @walking (a store-load pair, the one
+ * that needs the full barrier a locked add already is on x86), so that a
+ * walk either sees this add or this map waits for the walk to end.
+ */
+static inline void dmab__live_add(struct dmab__counters *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(&dmab__ctr_mine(c)->live, n, memory_order_seq_cst);
+	if (__builtin_expect(atomic_load_explicit(&c->walking, memory_order_seq_cst), 0))
+		dmab__live_wait(c);
+}
+
+/* @n fewer live mappings, or false (and *@had the count found) if fewer
+ * than @n are mapped. */
+static inline bool dmab__live_drop(struct dmab__counters *c, uint64_t n, uint64_t *had)
+{
+	struct dmab__ctr_block *b = dmab__ctr_mine(c);
+	uint64_t v = atomic_load_explicit(&b->live, memory_order_relaxed);
+
+	while (v >= n)
+		if (atomic_compare_exchange_weak_explicit(&b->live, &v, v - n, memory_order_seq_cst,
+							  memory_order_relaxed))
+			return true;
+	return dmab__live_steal(c, b, n, had);
 }
 
 static inline void dmab__ctr_add(struct dmab__ctr_block *b, enum dmab__ctr i, uint64_t n)

@@ -182,7 +182,7 @@ int dmab_device_destroy(struct dmab_device *dev)
 	if (err)
 		return err;
 	/* Direct entries, and bounce mappings (counted by their slots' owner). */
-	uint64_t live = atomic_load(&dev->c.live) + dmab__bounce_live(dev);
+	uint64_t live = dmab__live_sum(&dev->c) + dmab__bounce_live(dev);
 
 	if (live)
 		return dmab__fail(-EBUSY, "device_destroy: %s: %llu entries still mapped",
@@ -231,7 +231,7 @@ int dmab_device_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->completions_saved = v[DMAB__CTR_COMPLETIONS_SAVED];
 	out->maps = v[DMAB__CTR_MAPS];
 	out->unmaps = v[DMAB__CTR_UNMAPS];
-	out->live_mappings = atomic_load(&c->live);
+	out->live_mappings = dmab__live_sum(c);
 	out->bounce_mappings = v[DMAB__CTR_BOUNCED];
 	out->bounce_bytes_to_device = v[DMAB__CTR_BYTES_TO_DEV];
 	out->bounce_bytes_from_device = v[DMAB__CTR_BYTES_FROM_DEV];

@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include "debug/debug.h"
+#include "fast.h"
 #include "steps.h"
 #include "xlate/iommu.h"
 
@@ -96,19 +97,20 @@ static inline void release_entry(struct dmab_device *dev, struct dmab__hold *h,
  * unmap's one locked operation, before anything is issued, as in add_live().
  * Bounce mappings are counted by their pool (dmab__bounce_live): they leave
  * the count only when their slots are really freed. */
-static int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
+static __attribute__((noinline, cold)) int drop_refused(struct dmab_device *dev, uint64_t n,
+							uint64_t live, const char *what)
 {
-	uint_fast64_t live = atomic_load_explicit(&dev->c.live, memory_order_relaxed);
+	return dmab__fail(-EINVAL, "%s: %s: %llu direct entries to unmap but only %llu are mapped",
+			  what, dev->name, (unsigned long long)n, (unsigned long long)live);
+}
 
-	do {
-		if (live < n)
-			return dmab__fail(
-			    -EINVAL,
-			    "%s: %s: %llu direct entries to unmap but only %llu are mapped", what,
-			    dev->name, (unsigned long long)n, (unsigned long long)live);
-	} while (!atomic_compare_exchange_weak_explicit(
-	    &dev->c.live, &live, live - n, memory_order_relaxed, memory_order_relaxed));
-	return 0;
+static inline int drop_live(struct dmab_device *dev, uint64_t n, const char *what)
+{
+	uint64_t live = 0;
+
+	if (__builtin_expect(dmab__live_drop(&dev->c, n, &live), 1))
+		return 0;
+	return drop_refused(dev, n, live, what);
 }
 
 /*
@@ -122,7 +124,7 @@ static void add_live(struct dmab_device *dev, uint64_t entries, uintptr_t lo, ui
 	if (lo < hi)
 		dmab__direct_note(dev, lo, hi);
 	if (entries)
-		atomic_fetch_add_explicit(&dev->c.live, entries, memory_order_relaxed);
+		dmab__live_add(&dev->c, entries);
 }
 
 /*
@@ -151,6 +153,10 @@ static int iommu_settle(struct dmab_device *dev, struct dmab__dbg_pend *dp, int 
 	return r;
 }
 
+static int map_single_general(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
+			      unsigned attrs, dmab_addr_t *out, const char *what)
+    __attribute__((noinline));
+
 int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
 		    unsigned attrs, dmab_addr_t *out)
 {
@@ -165,6 +171,21 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	err = check_buffer(dev, cpu, len, what, 0);
 	if (err)
 		return err;
+	if (dmab__fast_ok(dev, attrs)) { /* the common device (fast.h) */
+		*out = (uintptr_t)cpu;
+		add_live(dev, 1, (uintptr_t)cpu, (uintptr_t)cpu + len);
+		dmab__fast_map_one(dev, (uintptr_t)cpu, len);
+		return 0;
+	}
+	return map_single_general(dev, cpu, len, dir, attrs, out, what);
+}
+
+/* The rest of map_single, out of line: its frame is not the fast path's. */
+static int map_single_general(struct dmab_device *dev, void *cpu, size_t len, enum dmab_dir dir,
+			      unsigned attrs, dmab_addr_t *out, const char *what)
+{
+	int err;
+
 	struct dmab__entry e;
 	struct dmab__dbg_pend *dp = NULL;
 	struct dmab_sg chk = dmab__dbg_one(cpu, 0, len);
@@ -204,6 +225,10 @@ int dmab_map_single(struct dmab_device *dev, void *cpu, size_t len, enum dmab_di
 	return 0;
 }
 
+static int unmap_single_general(struct dmab_device *dev, dmab_addr_t addr, size_t len,
+				enum dmab_dir dir, unsigned attrs, const char *what)
+    __attribute__((noinline));
+
 int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enum dmab_dir dir,
 		      unsigned attrs)
 {
@@ -215,6 +240,21 @@ int dmab_unmap_single(struct dmab_device *dev, dmab_addr_t addr, size_t len, enu
 	if (!len)
 		return dmab__fail(-EINVAL, "%s: %s: zero length", what, dev->name);
 
+	/* The common device (fast.h); bad input goes on, to be named. */
+	if (dmab__fast_ok(dev, attrs) && dmab__fast_unmap_one_ok(dev, addr, len)) {
+		err = drop_live(dev, 1, what);
+		if (!err)
+			dmab__fast_unmap_one(dev, addr, len, dir);
+		return err;
+	}
+	return unmap_single_general(dev, addr, len, dir, attrs, what);
+}
+
+/* The rest of unmap_single, out of line: its frame is not the fast path's. */
+static int unmap_single_general(struct dmab_device *dev, dmab_addr_t addr, size_t len,
+				enum dmab_dir dir, unsigned attrs, const char *what)
+{
+	int err;
 	struct dmab__entry e;
 	struct dmab__dbg_pend *dp = NULL;
 	struct dmab_sg chk = dmab__dbg_one(NULL, addr, len);
@@ -288,6 +328,14 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 
 	if (err)
 		return err;
+	/* The common device's list (fast.h); bad input goes on, to be named. */
+	struct dmab__fast_list fl;
+
+	if (dmab__fast_ok(dev, attrs) && dmab__fast_map_check(dev, sg, nents, &fl)) {
+		add_live(dev, (uint64_t)nents, fl.lo, fl.hi);
+		dmab__fast_map(dev, sg, nents);
+		return nents;
+	}
 	for (int i = 0; i < nents; i++) {
 		err = check_buffer(dev, sg[i].addr, sg[i].len, what, i);
 		if (err)
@@ -314,6 +362,7 @@ int dmab_map_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum dma
 	struct dmab__facts_use fu = dmab__facts_use(&f, nents);
 
 	dmab__hold_init(&h, dev->bounce_pools);
+	dmab__hold_list(&h, sg, nents);
 	for (int i = 0; i < nents; i++) {
 		struct dmab__entry *e = dmab__facts_at(fu, i, &tmp);
 
@@ -376,6 +425,15 @@ int dmab_unmap_sg(struct dmab_device *dev, struct dmab_sg *sg, int nents, enum d
 	/* A list dmab_map_sg_split() split: its segments. */
 	if (dev->xlate_ctx && (nents = dmab__split_span(dev, sg, nents, what)) < 0)
 		return nents;
+	struct dmab__fast_list fl;
+
+	/* The common device's list (fast.h); bad input goes on, to be named. */
+	if (dmab__fast_ok(dev, attrs) && dmab__fast_unmap_check(dev, sg, nents, &fl)) {
+		err = drop_live(dev, (uint64_t)nents, what);
+		if (!err)
+			dmab__fast_unmap(dev, sg, nents, dir, &fl);
+		return err;
+	}
 	struct dmab__dbg_pend *dp = NULL;
 
 	err = DMAB__DEBUG_UNMAP(dev, what, DMAB_DEBUG_KIND_SG, dir, attrs, nents, sg, nents, &dp);

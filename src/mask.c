@@ -17,7 +17,7 @@ static bool ever_used(struct dmab_device *dev)
 {
 	uint64_t n[DMAB__NCTR];
 
-	if (atomic_load(&dev->c.live))
+	if (dmab__live_sum(&dev->c))
 		return true;
 	if (dev->mem) {
 		pthread_mutex_lock(&dev->mem->lock);

@@ -14,8 +14,8 @@
  * dmab_map_sg_split: on UIO the direct second entry lies across two
  * physically discontiguous hugepages and becomes two DMA segments), the DMA
  * engine moves each segment, the list is unmapped, and the data is checked
- * (through a single mapping the other way where the device holds it). One
- * line each:
+ * (through the staging buffer, a dmab_alloc_noncoherent() allocation synced
+ * around each transfer, where the device holds it). One line each:
  *
  *   vm <arch> <vfio|uio> <pci> <direction> <batched|per-entry> <direct|bounced>: ok, N bytes
  * verified vm <arch> <vfio|uio> <pci> <direction> <batched|per-entry> <direct|bounced>: FAIL,
@@ -64,8 +64,9 @@ static const uint32_t ent_dev[NENT] = {0, 1024};
 struct ctx {
 	struct edu *e;
 	struct dmab_device *dev;
-	uint8_t *buf;	/* the entries' buffer */
-	uint8_t *check; /* for seeding and reading back the device */
+	uint8_t *buf;	       /* the entries' buffer */
+	uint8_t *check;	       /* for seeding and reading back the device: the staging buffer */
+	dmab_addr_t check_dma; /* its bus address */
 	long verified;
 	int split; /* DMA segments more than entries map_sg_split must give */
 	char why[256];
@@ -126,35 +127,31 @@ static int lib(struct ctx *c, int err, const char *call)
 	return 0;
 }
 
-/* Move [cpu, cpu+len) into edu at @dev_off through a single mapping. */
-static int put_device(struct ctx *c, uint8_t *cpu, uint32_t dev_off, uint32_t len)
+/*
+ * Move the staging buffer's first @len bytes into edu at @dev_off. The
+ * buffer is long-lived DMA memory (dmab_alloc_noncoherent), not a streaming
+ * mapping: it is synced around each transfer instead.
+ */
+static int put_device(struct ctx *c, uint32_t dev_off, uint32_t len)
 {
-	dmab_addr_t bus;
-	int err = lib(c, dmab_map_single(c->dev, cpu, len, DMAB_TO_DEVICE, 0, &bus), "map_single");
+	int err = lib(c, dmab_sync_single_for_device(c->dev, c->check_dma, len, DMAB_TO_DEVICE),
+		      "sync_single_for_device");
 
-	if (err)
-		return err;
-	err = dma(c, bus, dev_off, len, 0);
-	int u = lib(c, dmab_unmap_single(c->dev, bus, len, DMAB_TO_DEVICE, 0), "unmap_single");
-
-	return err ? err : u;
+	return err ? err : dma(c, c->check_dma, dev_off, len, 0);
 }
 
-/* Read edu's [dev_off, dev_off+len) into @cpu through a single mapping. */
-static int get_device(struct ctx *c, uint8_t *cpu, uint32_t dev_off, uint32_t len)
+/* Read edu's [dev_off, dev_off+len) into the staging buffer. */
+static int get_device(struct ctx *c, uint32_t dev_off, uint32_t len)
 {
-	dmab_addr_t bus;
+	memset(c->check, 0, len);
+	int err = lib(c, dmab_sync_single_for_device(c->dev, c->check_dma, len, DMAB_FROM_DEVICE),
+		      "sync_single_for_device");
 
-	memset(cpu, 0, len);
-	int err =
-	    lib(c, dmab_map_single(c->dev, cpu, len, DMAB_FROM_DEVICE, 0, &bus), "map_single");
-
-	if (err)
-		return err;
-	err = dma(c, bus, dev_off, len, 1);
-	int u = lib(c, dmab_unmap_single(c->dev, bus, len, DMAB_FROM_DEVICE, 0), "unmap_single");
-
-	return err ? err : u;
+	if (!err)
+		err = dma(c, c->check_dma, dev_off, len, 1);
+	return err ? err
+		   : lib(c, dmab_sync_single_for_cpu(c->dev, c->check_dma, len, DMAB_FROM_DEVICE),
+			 "sync_single_for_cpu");
 }
 
 static int compare(struct ctx *c, const uint8_t *got, const uint8_t *want, size_t n,
@@ -216,7 +213,7 @@ static int case_to_device(struct ctx *c, uint32_t seed)
 
 	err = err ? err : u;
 	if (!err)
-		err = get_device(c, c->check, 0, SPAN);
+		err = get_device(c, 0, SPAN);
 	for (int k = 0; k < NENT && !err; k++)
 		err = compare(c, c->check + ent_dev[k], want[k], ent_len[k], "edu buffer");
 	return err ? err : guards_ok(c);
@@ -231,7 +228,7 @@ static int case_from_device(struct ctx *c, uint32_t seed)
 
 	fill(seedbuf, SPAN, seed);
 	memcpy(c->check, seedbuf, SPAN);
-	err = put_device(c, c->check, 0, SPAN);
+	err = put_device(c, 0, SPAN);
 	if (err)
 		return err;
 	make_list(c, sg);
@@ -260,7 +257,7 @@ static int case_bidirectional(struct ctx *c, uint32_t seed)
 
 	fill(seedbuf, SPAN, seed);
 	memcpy(c->check, seedbuf, SPAN);
-	err = put_device(c, c->check, 0, SPAN);
+	err = put_device(c, 0, SPAN);
 	if (err)
 		return err;
 	make_list(c, sg);
@@ -281,7 +278,7 @@ static int case_bidirectional(struct ctx *c, uint32_t seed)
 	for (int k = 0; k < NENT && !err; k++)
 		err = compare(c, sg[k].addr, seedbuf + ent_dev[k], ent_len[k], "entry");
 	if (!err)
-		err = get_device(c, c->check, BI_BASE, ent_len[0] + ent_len[1]);
+		err = get_device(c, BI_BASE, ent_len[0] + ent_len[1]);
 	for (int k = 0; k < NENT && !err; k++)
 		err = compare(c, c->check + (at[k] - BI_BASE), mine[k], ent_len[k], "edu buffer");
 	return err ? err : guards_ok(c);
@@ -321,6 +318,31 @@ static int area_alloc(enum edu_mode mode, void **p, size_t *len, char *why, size
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * The staging buffer's size: a page under VFIO (the IOMMU maps any memory);
+ * under UIO a 2 MiB hugepage, since the pagemap translator takes only memory
+ * whose physical address stays put.
+ */
+static size_t stage_len(enum edu_mode mode)
+{
+	return mode == EDU_MODE_UIO ? (size_t)2 << 20 : EDU_BUF_SIZE;
+}
+
+/* The staging buffer: DMA memory of the device, on its node, under its mask. */
+static int stage_alloc(struct ctx *c, enum edu_mode mode, char *why, size_t whylen)
+{
+	void *cpu = NULL;
+	int err = dmab_alloc_noncoherent(c->dev, stage_len(mode), DMAB_BIDIRECTIONAL, &cpu,
+					 &c->check_dma);
+
+	if (err)
+		snprintf(why, whylen, "alloc_noncoherent: %s (%s)", dmab_strerror(err),
+			 dmab_last_error());
+	else
+		c->check = cpu;
+	return err;
 }
 
 static int sysfs_numa_node(const char *bdf)
@@ -444,6 +466,8 @@ static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf
 		}
 		if (!err && !(loose = aligned_alloc(4096, 2 * AREA)))
 			err = -ENOMEM;
+		if (!err)
+			err = stage_alloc(&c, mode, why, sizeof(why));
 		if (!err && mode == EDU_MODE_UIO && s == 0)
 			printf("# %s: direct entry 1 lies across two physically discontiguous "
 			       "hugepages: map_sg_split makes it two DMA segments\n",
@@ -461,7 +485,6 @@ static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf
 					if (c.split)
 						base += area_len / 2 - ent_off[1] - ent_len[1] / 2;
 					c.buf = base;
-					c.check = base + AREA / 2;
 					c.verified = 0;
 					int r = cases[k].run(&c, seed++);
 					uint64_t n = bounced(c.dev) - before;
@@ -488,6 +511,11 @@ static int run_device(const char *mode_name, enum edu_mode mode, const char *bdf
 			}
 		if (reg && dmab_mem_unregister(c.dev, area, area_len) < 0) {
 			printf("# %s: mem_unregister: %s\n", bdf, dmab_last_error());
+			failed = 1;
+		}
+		if (c.check && dmab_free_noncoherent(c.dev, stage_len(mode), c.check, c.check_dma,
+						     DMAB_BIDIRECTIONAL) < 0) {
+			printf("# %s: free_noncoherent: %s\n", bdf, dmab_last_error());
 			failed = 1;
 		}
 		close_both(lib_opens, e, c.dev, &failed);

@@ -138,23 +138,6 @@ unsigned dmab__bounce_cpu_area(const struct dmab__bounce_pools *bp)
 	return cpu < 0 ? 0 : (unsigned)cpu & (bp->nareas - 1);
 }
 
-/* The area of a slot; the held one is checked first, to spare a divide
- * per entry of a list. */
-static unsigned area_of(const struct dmab__bounce_pools *bp, const struct dmab__hold *h,
-			size_t slot)
-{
-	if (h && h->area >= 0) {
-		size_t lo = (size_t)h->area * bp->area_slots;
-		bool last = h->area + 1 == (int)bp->nareas;
-
-		if (slot >= lo && (last || slot - lo < bp->area_slots))
-			return (unsigned)h->area;
-	}
-	size_t a = slot / bp->area_slots;
-
-	return a < bp->nareas ? (unsigned)a : bp->nareas - 1;
-}
-
 static struct dmab__pool *first_pool(struct dmab__bounce_pools *bp)
 {
 	return atomic_load_explicit(&bp->pools, memory_order_acquire);
@@ -165,13 +148,8 @@ static struct dmab__pool *next_pool(struct dmab__pool *p)
 	return atomic_load_explicit(&p->next, memory_order_acquire);
 }
 
-void dmab__hold_init(struct dmab__hold *h, struct dmab__bounce_pools *bp)
-{
-	h->bp = bp;
-	h->area = -1;
-}
-
-void dmab__hold_release(struct dmab__hold *h)
+/* Unlock the held area: the rest of dmab__hold_release() (run.c). */
+void dmab__hold_unlock(struct dmab__hold *h)
 {
 	if (h && h->area >= 0) {
 		pthread_mutex_unlock(&h->bp->areas[h->area].lock);
@@ -184,7 +162,7 @@ static void lock_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, unsig
 {
 	if (h && h->area == (int)a)
 		return;
-	dmab__hold_release(h);
+	dmab__hold_unlock(h);
 	pthread_mutex_lock(&bp->areas[a].lock);
 	if (h)
 		h->area = (int)a;
@@ -193,7 +171,7 @@ static void lock_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, unsig
 static void unlock_area(struct dmab__bounce_pools *bp, struct dmab__hold *h, unsigned a)
 {
 	if (h)
-		dmab__hold_release(h);
+		dmab__hold_unlock(h);
 	else
 		pthread_mutex_unlock(&bp->areas[a].lock);
 }
@@ -254,15 +232,22 @@ static void grant(struct dmab__bounce_pools *bp, unsigned a, size_t n)
 	if (used + n <= ar->quota)
 		return;
 	size_t need = used + n - ar->quota;
+	/* Unused quota moves in chunks (as much again as this area has, at
+	 * least a segment): a thread that moved to this area's CPU would
+	 * otherwise come back here for every entry. The mark rises only by
+	 * what no area had spare. */
+	size_t extra = ar->quota > DMAB__SEG_SLOTS ? ar->quota : DMAB__SEG_SLOTS;
+	size_t ask = need + extra;
 
-	for (unsigned j = 0; j < bp->nareas && need; j++) {
+	for (unsigned j = 0; j < bp->nareas && ask; j++) {
 		struct dmab__area *o = &bp->areas[j];
 		size_t spare = o->quota - atomic_load_explicit(&o->used, memory_order_relaxed);
-		size_t moved = j == a ? 0 : spare < need ? spare : need;
+		size_t moved = j == a ? 0 : spare < ask ? spare : ask;
 
 		o->quota -= moved;
 		ar->quota += moved;
-		need -= moved;
+		ask -= moved;
+		need -= moved < need ? moved : need;
 	}
 	if (need) {
 		ar->quota += need;
@@ -408,7 +393,7 @@ static int got(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab_
 	       struct dmab__pool *pool)
 {
 	if (made && made != pool) {
-		dmab__hold_release(h); /* retire() takes every area lock */
+		dmab__hold_unlock(h); /* retire() takes every area lock */
 		retire(bp, made);
 	}
 	return 0;
@@ -455,10 +440,16 @@ int dmab__slots_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_
 	}
 }
 
+int dmab__slots_try(struct dmab__bounce_pools *bp, struct dmab__hold *h, unsigned a, size_t n,
+		    uint64_t cmask, uint64_t want, struct dmab__pool **pool, size_t *first)
+{
+	return alloc_in_area(bp, h, a, n, cmask, want, pool, first) > 0 ? 0 : -ENOSPC;
+}
+
 void dmab__slots_free(struct dmab__bounce_pools *bp, struct dmab__hold *h, struct dmab__pool *p,
 		      size_t first, size_t n)
 {
-	unsigned a = area_of(bp, p->extra ? NULL : h, first);
+	unsigned a = dmab__area_of(bp, p->extra ? NULL : h, first);
 	struct dmab__area *ar = &bp->areas[a];
 	bool idle = false;
 
@@ -466,7 +457,7 @@ void dmab__slots_free(struct dmab__bounce_pools *bp, struct dmab__hold *h, struc
 	 * are back; the read-side section keeps it here until we are done. Its
 	 * retirement needs every area lock: no hold is kept for it. */
 	if (p->extra) {
-		dmab__hold_release(h);
+		dmab__hold_unlock(h);
 		h = NULL;
 		rcu_read_lock();
 	}

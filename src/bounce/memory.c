@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 
+#include "../mem/mem.h"
 #include "../os/os.h"
 #include "memory.h"
 
@@ -116,6 +117,12 @@ int dmab__mem_alloc(struct dmab__mem *m, size_t len, int node, uintptr_t below)
 
 void dmab__mem_free(struct dmab__mem *m)
 {
+	if (m->base && m->area_of) {
+		dmab__area_give(m->area_of, m->base, m->len);
+		m->area_of = NULL;
+		m->base = NULL;
+		return;
+	}
 	if (m->base) {
 		dmab__os_numa_forget(m->base, m->len);
 		dmab__os_unmap(m->base, m->len);

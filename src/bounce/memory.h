@@ -16,6 +16,9 @@ struct dmab__mem {
 	size_t len;  /* as asked */
 	size_t page; /* DMAB__MEM_ALIGN for hugetlb pages, else the base page size */
 	int node;    /* node the first page sits on; -1 if unknown (no NUMA) */
+	/* Non-NULL: pages of this device's area (src/mem/area.c), given back
+	 * there by dmab__mem_free(). */
+	struct dmab_device *area_of;
 };
 
 /*
@@ -31,7 +34,7 @@ struct dmab__mem {
  * Return: 0; -ENOMEM when no memory (or no hole below @below) can be had.
  */
 int dmab__mem_alloc(struct dmab__mem *m, size_t len, int node, uintptr_t below);
-/* Give back a region from dmab__mem_alloc(). */
+/* Give back a region from dmab__mem_alloc() (or from a device's area). */
 void dmab__mem_free(struct dmab__mem *m);
 
 #endif /* DMAB_BOUNCE_MEMORY_H */

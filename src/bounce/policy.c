@@ -80,15 +80,6 @@ void dmab__bounce_fini(struct dmab_device *dev)
 	dev->bounce_pools = NULL;
 }
 
-size_t dmab__bounce_limit(const struct dmab__bounce_pools *bp)
-{
-	uint64_t m = bp->min_align_mask;
-	size_t pad =
-	    m ? (size_t)((m + DMAB_POOL_SLOT_SIZE - 1) & ~(uint64_t)(DMAB_POOL_SLOT_SIZE - 1)) : 0;
-
-	return DMAB__SEG_BYTES - pad;
-}
-
 size_t dmab_max_mapping_size(const struct dmab_device *dev)
 {
 	if (!dev)
@@ -119,30 +110,15 @@ bool dmab__bounce_wanted(const struct dmab_device *dev, const void *cpu, size_t 
 	       len <= dmab__bounce_limit(dev->bounce_pools);
 }
 
-/*
- * The kernel's placement rules, in our words:
- * - offset: the bounce address keeps the original's bits under
- *   min_align_mask, up to the slot size or alloc_align_mask; whole slots of
- *   it become padding in front of the data;
- * - the run of slots starts on an alloc_align_mask boundary, or a page
- *   boundary for a mapping of a page or more when neither mask asks for
- *   anything above the slot size;
- * - min_align_mask bits above that are matched by choosing the run.
- */
-void dmab__bounce_placement(const struct dmab__bounce_pools *bp, uintptr_t orig, size_t len,
-			    size_t *offset, uint64_t *cmask, uint64_t *want)
+/* Bounce mappings holding slots now: the threads' counts added up (they
+ * are kept per thread, counters.h, so that a map and an unmap need no
+ * locked instruction for them). */
+static uint64_t bounce_mappings(const struct dmab_device *dev)
 {
-	const uint64_t slot = DMAB_POOL_SLOT_SIZE - 1;
-	uint64_t align = bp->alloc_align_mask;
-	uint64_t above = bp->min_align_mask & ~slot;
+	uint64_t v[DMAB__NCTR];
 
-	*offset = (size_t)(orig & bp->min_align_mask & (bp->alloc_align_mask | slot));
-	if (!align && !above && len + *offset >= bp->page_size)
-		align = bp->page_size - 1;
-	align |= slot;
-	above &= ~align;
-	*cmask = (align | above) >> DMAB__SLOT_SHIFT;
-	*want = (orig & above) >> DMAB__SLOT_SHIFT;
+	dmab__ctr_sum((struct dmab__counters *)&dev->c, v);
+	return v[DMAB__CTR_BOUNCE_LIVE];
 }
 
 uint64_t dmab__bounce_live(const struct dmab_device *dev)
@@ -151,7 +127,7 @@ uint64_t dmab__bounce_live(const struct dmab_device *dev)
 
 	if (!bp)
 		return 0;
-	uint64_t live = atomic_load(&bp->live);
+	uint64_t live = bounce_mappings(dev);
 
 	/* A held slot with no mapping counted cannot happen; should it, the
 	 * slots still keep the device from being destroyed under them. */
@@ -165,7 +141,7 @@ void dmab__bounce_stats(const struct dmab_device *dev, struct dmab_stats *out)
 	out->bounce_node = -1;
 	if (!bp)
 		return;
-	out->live_mappings += atomic_load(&bp->live);
+	out->live_mappings += bounce_mappings(dev);
 	out->bounce_slots_total = atomic_load(&bp->total_slots);
 	out->bounce_slots_used = dmab__slots_used(bp);
 	out->bounce_slots_hwm = atomic_load(&bp->hwm);

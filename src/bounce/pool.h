@@ -98,7 +98,6 @@ struct dmab__bounce_pools {
 	_Atomic size_t hwm;
 	_Atomic uint64_t full;	  /* mappings refused; the other counts are the device's */
 	_Atomic uint64_t grown;	  /* extra pools ever added */
-	_Atomic uint64_t live;	  /* bounce mappings holding slots now */
 	_Atomic uint64_t retired; /* extra pools handed to call_rcu, ever */
 	_Atomic int node;	  /* where the first pool's memory is; -1 unknown */
 	_Atomic size_t page;	  /* its page size; 0 before the first pool */

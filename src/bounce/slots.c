@@ -68,14 +68,20 @@ int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, s
 				  "bounce mapping is %zu (see dmab_max_mapping_size)",
 				  what, dev->name, index, len, dmab__bounce_limit(bp));
 	size_t n = (offset + len + DMAB_POOL_SLOT_SIZE - 1) >> DMAB__SLOT_SHIFT;
-	int err = dmab__slots_alloc(bp, h, n, cmask, want, &p, &first);
+	int err = h && dmab__run_next(h, n, cmask, want, &p, &first)
+		      ? 0
+		      : dmab__run_alloc(bp, h, n, cmask, want, (uintptr_t)cpu, len, index,
+					dev->bounce_flags & DMAB_BOUNCE_FORCE, &p, &first);
 
 	if (err == -ENOSPC)
 		return pool_full(dev, attrs, len, what, index);
 	if (err)
 		return err;
 	record(p, first, offset, (uintptr_t)cpu, len);
-	atomic_fetch_add_explicit(&bp->live, 1, memory_order_relaxed);
+	if (h)
+		h->live++;
+	else
+		dmab__ctr_add(dmab__ctr_mine(&dev->c), DMAB__CTR_BOUNCE_LIVE, 1);
 	e->bus = p->bus + ((dmab_addr_t)first << DMAB__SLOT_SHIFT) + offset;
 	e->len = len;
 	e->cpu = p->cpu + (e->bus - p->bus);
@@ -84,8 +90,10 @@ int dmab__bounce_map(struct dmab_device *dev, struct dmab__hold *h, void *cpu, s
 }
 
 /* The mapping around @bus in @p, checked as dmab__bounce_find() says. */
-static int check(struct dmab_device *dev, struct dmab__pool *p, dmab_addr_t bus, size_t len,
-		 bool whole, struct dmab__entry *e, const char *what)
+static inline __attribute__((always_inline)) int check(struct dmab_device *dev,
+						       struct dmab__pool *p, dmab_addr_t bus,
+						       size_t len, bool whole,
+						       struct dmab__entry *e, const char *what)
 {
 	size_t off = (size_t)(bus - p->bus), i = off >> DMAB__SLOT_SHIFT;
 	size_t in = off & (DMAB_POOL_SLOT_SIZE - 1);
@@ -189,7 +197,11 @@ bool dmab__bounce_release(struct dmab_device *dev, struct dmab__hold *h,
 		atomic_store_explicit(&s[k].left, 0, memory_order_relaxed);
 		atomic_store_explicit(&s[k].head, 0, memory_order_relaxed);
 	}
-	dmab__slots_free(dev->bounce_pools, h, p, index - pad, pad + data);
-	atomic_fetch_sub_explicit(&dev->bounce_pools->live, 1, memory_order_relaxed);
+	if (!h || p->extra || !dmab__run_merge(h, p, index - pad, pad + data))
+		dmab__run_free(dev->bounce_pools, h, p, index - pad, pad + data);
+	if (h)
+		h->live--;
+	else
+		dmab__ctr_add(dmab__ctr_mine(&dev->c), DMAB__CTR_BOUNCE_LIVE, UINT64_MAX); /* -1 */
 	return true;
 }

@@ -6,6 +6,7 @@
  * allocated.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@
 #include "../os/os.h"
 #include "../rules.h"
 #include "mem.h"
+
+#define PLACE_TRIES 16
 
 static const char *const kind_fn[] = {
     [DMAB__ALLOC_NONCOHERENT] = "dmab_alloc_noncoherent",
@@ -35,13 +38,20 @@ static int below_of(struct dmab_device *dev, size_t bytes, uintptr_t *below, con
 	return 0;
 }
 
-/* 2 MiB hugetlb pages, on the wanted node if it has them. */
-static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t bytes,
+/*
+ * 2 MiB hugetlb pages, on the wanted node if it has them. Which free
+ * hugepage backs which address is decided at first touch, and the kernel
+ * hands out its free hugepages last in, first out, so a pool reserved in
+ * ascending physical order comes back descending: the hugepages are
+ * touched from the top down on even tries (@attempt), from the bottom up on
+ * odd ones.
+ */
+static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t bytes, int attempt,
 			  const char *what)
 {
 	int want = dmab__mem_want_node(dev);
 
-	if (!dmab__mem_adjacent(dev, NULL, bytes, DMAB__MEM_ALIGN))
+	if (!dmab__mem_adjacent(dev, bytes, DMAB__MEM_ALIGN))
 		return dmab__fail(-ENOTSUP,
 				  "%s: %s: %zu KiB is more than one 2 MiB hugepage, and the %s "
 				  "translator cannot show hugepages are physically adjacent",
@@ -54,12 +64,11 @@ static int get_contiguous(struct dmab_device *dev, struct dmab__alloc *a, size_t
 				  "or /sys/devices/system/node/node%d/hugepages)",
 				  what, dev->name, want);
 	dmab__os_numa_prefer(p, bytes, want);
-	if (dmab__os_populate(p, bytes) != 0)
-		for (size_t off = 0; off < bytes; off += DMAB__MEM_ALIGN)
-			((volatile char *)p)[off] = 0;
+	for (size_t i = 0, n = bytes / DMAB__MEM_ALIGN; i < n; i++)
+		((volatile char *)p)[(attempt % 2 == 0 ? n - 1 - i : i) * DMAB__MEM_ALIGN] = 0;
 	a->mem = (struct dmab__mem){
 	    .base = p, .len = bytes, .page = DMAB__MEM_ALIGN, .node = dmab__os_numa_node_of(p)};
-	int err = dmab__mem_verify(dev, p, bytes, DMAB__MEM_ALIGN, want, true);
+	int err = dmab__mem_verify(dev, p, bytes, DMAB__MEM_ALIGN, want, true, &a->local);
 
 	if (err)
 		dmab__mem_free(&a->mem);
@@ -82,44 +91,21 @@ static int get_provided(struct dmab_device *dev, struct dmab__alloc *a, size_t b
 	a->mem = (struct dmab__mem){.base = p, .len = bytes, .page = dmab__os_page_size()};
 	a->provided = true;
 	a->uncached = true;
-	err = dmab__mem_verify(dev, p, bytes, a->mem.page, want, true);
+	err = dmab__mem_verify(dev, p, bytes, a->mem.page, want, true, &a->local);
 	if (err)
 		u->free(u->ctx, p, bytes);
 	return err;
 }
 
-/* Pages of the device's area, counted as placed where the area is. */
-static int get_from_area(struct dmab_device *dev, struct dmab__alloc *a, size_t bytes)
-{
-	void *p = dmab__area_take(dev, bytes);
-
-	if (!p)
-		return -ENOMEM;
-	memset(p, 0, bytes);
-	a->mem = (struct dmab__mem){.base = p,
-				    .len = bytes,
-				    .page = dev->mem->area.mem.page,
-				    .node = dev->mem->area.mem.node};
-	a->from_area = true;
-	int want = dmab__mem_want_node(dev);
-	int err = dmab__mem_verify(dev, p, bytes, a->mem.page, want, a->mem.node == want);
-
-	if (err)
-		dmab__area_give(dev, p, bytes);
-	return err;
-}
-
 static void put_region(struct dmab_device *dev, struct dmab__alloc *a)
 {
-	if (a->from_area)
-		dmab__area_give(dev, a->mem.base, a->mem.len);
-	else if (a->provided)
+	if (a->provided)
 		dev->mem->uncached->free(dev->mem->uncached->ctx, a->mem.base, a->mem.len);
 	else
-		dmab__mem_free(&a->mem);
+		dmab__mem_free(&a->mem); /* pages of the area go back there */
 }
 
-static int get_region(struct dmab_device *dev, struct dmab__alloc *a, const char *what)
+static int get_region(struct dmab_device *dev, struct dmab__alloc *a, int attempt, const char *what)
 {
 	size_t page = dmab__os_page_size();
 	size_t bytes = (a->len + page - 1) & ~(page - 1);
@@ -128,35 +114,57 @@ static int get_region(struct dmab_device *dev, struct dmab__alloc *a, const char
 
 	if (a->kind == DMAB__ALLOC_CONTIGUOUS)
 		return get_contiguous(
-		    dev, a, (a->len + DMAB__MEM_ALIGN - 1) & ~(DMAB__MEM_ALIGN - 1), what);
+		    dev, a, (a->len + DMAB__MEM_ALIGN - 1) & ~(DMAB__MEM_ALIGN - 1), attempt, what);
 	/* A pool's chunks are coherent where coherent memory can be had. */
 	if (a->kind != DMAB__ALLOC_NONCOHERENT && !dev->coherent && dev->mem->uncached)
 		return get_provided(dev, a, bytes, what);
 	/* The kernel's order: the device's area, its node, the default. */
-	if (get_from_area(dev, a, bytes) == 0)
+	if (dmab__mem_from_area(dev, &a->mem, bytes, 0, 0, &a->local) == 0) {
+		a->from_area = true;
 		return 0;
+	}
 	err = below_of(dev, bytes, &below, what);
 	if (err)
 		return err;
-	return dmab__mem_place(dev, &a->mem, bytes, below);
+	return dmab__mem_place_as(dev, &a->mem, bytes, below, &a->local);
 }
 
-/* A bus address under the mask, known to the simulator. */
+/*
+ * Registered with the translator (which pins or maps it), a bus address
+ * under the mask, known to the simulator. -ERANGE: the bus address is out of
+ * reach; -EXDEV: the translator has no single bus range for it (pages that
+ * are not physically adjacent).
+ */
 static int expose(struct dmab_device *dev, struct dmab__alloc *a, const char *what)
 {
-	int err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, a->mem.base, a->mem.len, &a->dma);
+	char why[200]; /* the translator's own words */
+	int err = dmab__xlate_own(dev, a->mem.base, a->mem.len);
 
+	if (err) {
+		snprintf(why, sizeof(why), "%s", dmab_last_error());
+		return dmab__fail(err, "%s: %s: the %s translator refused the memory (%s)", what,
+				  dev->name, dev->xlate->name, why);
+	}
+	err = dmab__xlate_map(dev->xlate, dev->xlate_ctx, a->mem.base, a->mem.len, &a->dma);
 	if (!err && !dmab__dma_capable(dev->mask, a->dma, a->mem.len)) {
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
 		err = -ERANGE;
 	}
-	if (err)
+	if (err) {
+		dmab__xlate_disown(dev, a->mem.base, a->mem.len);
+		if (err == -EXDEV)
+			return dmab__fail(err,
+					  "%s: %s: the %s translator has no one bus range for "
+					  "%zu KiB: its pages are not physically adjacent",
+					  what, dev->name, dev->xlate->name, a->mem.len >> 10);
 		return dmab__fail(err, "%s: %s: the %s translator gives no bus range under 0x%llx",
 				  what, dev->name, dev->xlate->name, (unsigned long long)dev->mask);
+	}
 	err = dmab__arch_owned(&dev->arch, a->uncached ? DMAB__OWNED_UNCACHED : DMAB__OWNED_CACHED,
 			       a->mem.base, a->mem.len);
 	if (err) {
 		dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
+		dmab__xlate_disown(dev, a->mem.base, a->mem.len);
 		return dmab__fail(err, "%s: %s: the simulator refused the memory", what, dev->name);
 	}
 	return 0;
@@ -166,6 +174,52 @@ static void unexpose(struct dmab_device *dev, struct dmab__alloc *a)
 {
 	(void)dmab__arch_owned(&dev->arch, DMAB__OWNED_GONE, a->mem.base, a->mem.len);
 	dmab__xlate_unmap(dev->xlate, dev->xlate_ctx, a->dma, a->mem.len);
+	dmab__xlate_disown(dev, a->mem.base, a->mem.len);
+}
+
+/*
+ * A region the device can reach. Where a page's bus address is wherever the
+ * kernel put it (pagemap: physical), the first region may be out of reach
+ * or, for several hugepages, not adjacent: it is held and another asked for
+ * (so that the same pages do not come back), PLACE_TRIES times at most.
+ * A refused region's count is taken back: the stats count what is kept.
+ */
+static int get_reachable(struct dmab_device *dev, struct dmab__alloc *a, const char *what)
+{
+	struct dmab__mem held[PLACE_TRIES];
+	int n = 0, err;
+	bool apart = false; /* a region was refused for not being one run */
+
+	for (;;) {
+		err = get_region(dev, a, n, what);
+		if (err)
+			break;
+		err = expose(dev, a, what);
+		if (!err)
+			break;
+		apart |= err == -EXDEV;
+		bool again = (err == -ERANGE || err == -EXDEV) && !a->provided && !a->from_area &&
+			     dev->xlate != &dmab__xlate_identity && n < PLACE_TRIES;
+
+		dmab__mem_uncount(dev, a->local);
+		if (!again) {
+			put_region(dev, a);
+			break;
+		}
+		held[n++] = a->mem;
+	}
+	int tried = n + (err == -EXDEV);
+
+	while (n > 0)
+		dmab__mem_free(&held[--n]);
+	/* Out of hugepages after runs that were not adjacent says the same. */
+	if (apart && (err == -EXDEV || err == -ENOMEM))
+		return dmab__fail(-ENOMEM,
+				  "%s: %s: no physically adjacent run of %zu pages of %zu KiB "
+				  "(%d tried; reserve more hugepages, or ask for one at a time)",
+				  what, dev->name, a->mem.len / a->mem.page, a->mem.page >> 10,
+				  tried);
+	return err;
 }
 
 int dmab__alloc(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_dir dir, size_t len,
@@ -199,13 +253,8 @@ int dmab__alloc(struct dmab_device *dev, enum dmab__alloc_kind kind, enum dmab_d
 	a->kind = kind;
 	a->dir = dir;
 	a->len = len;
-	int err = get_region(dev, a, what);
+	int err = get_reachable(dev, a, what);
 
-	if (!err) {
-		err = expose(dev, a, what);
-		if (err)
-			put_region(dev, a);
-	}
 	if (err) {
 		free(a);
 		dmab__debug_abort(dev, dp);

@@ -3,10 +3,13 @@
  * A device's own area (the kernel's per-device CMA area, first in
  * dma_alloc_contiguous's order): memory reserved on the device's node when
  * the device is made, while the node still has it, and handed out page by
- * page (first fit) before the node or the default policy is asked.
+ * page (first fit) before the node or the default policy is asked, to
+ * allocations and to bounce pools (2 MiB aligned runs).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../internal.h"
 #include "../os/os.h"
@@ -64,21 +67,31 @@ static void mark(struct dmab__dev_area *a, size_t first, size_t n, bool on)
 	}
 }
 
-void *dmab__area_take(struct dmab_device *dev, size_t bytes)
+void *dmab__area_take(struct dmab_device *dev, size_t bytes, size_t align)
 {
 	struct dmab__dev_area *a = &dev->mem->area;
 	void *p = NULL;
 
 	if (!a->used || bytes % a->mem.page)
 		return NULL;
-	size_t n = bytes / a->mem.page, run = 0;
+	size_t n = bytes / a->mem.page, step = align > a->mem.page ? align / a->mem.page : 1;
+	size_t start = SIZE_MAX; /* of the free run being counted */
 
 	pthread_mutex_lock(&dev->mem->lock);
 	for (size_t i = 0; i < a->pages && !p; i++) {
-		run = used(a, i) ? 0 : run + 1;
-		if (run == n) {
-			mark(a, i + 1 - n, n, true);
-			p = (char *)a->mem.base + (i + 1 - n) * a->mem.page;
+		if (used(a, i)) {
+			start = SIZE_MAX;
+			continue;
+		}
+		/* A run starts only on an aligned page; one that meets a used
+		 * page is abandoned, as every aligned start inside it would be. */
+		if (start == SIZE_MAX && i % step)
+			continue;
+		if (start == SIZE_MAX)
+			start = i;
+		if (i + 1 - start == n) {
+			mark(a, start, n, true);
+			p = (char *)a->mem.base + start * a->mem.page;
 		}
 	}
 	pthread_mutex_unlock(&dev->mem->lock);
@@ -93,4 +106,28 @@ void dmab__area_give(struct dmab_device *dev, void *p, size_t bytes)
 	pthread_mutex_lock(&dev->mem->lock);
 	mark(a, first, bytes / a->mem.page, false);
 	pthread_mutex_unlock(&dev->mem->lock);
+}
+
+int dmab__mem_from_area(struct dmab_device *dev, struct dmab__mem *m, size_t bytes, size_t align,
+			uintptr_t below, bool *counted_local)
+{
+	const struct dmab__dev_area *a = &dev->mem->area;
+	void *p = dmab__area_take(dev, bytes, align);
+
+	if (p && below && (uintptr_t)p + (bytes - 1) > below) {
+		dmab__area_give(dev, p, bytes);
+		p = NULL;
+	}
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, bytes);
+	*m = (struct dmab__mem){
+	    .base = p, .len = bytes, .page = a->mem.page, .node = a->mem.node, .area_of = dev};
+	int want = dmab__mem_want_node(dev);
+	int err =
+	    dmab__mem_verify(dev, p, bytes, m->page, want, a->mem.node == want, counted_local);
+
+	if (err)
+		dmab__mem_free(m);
+	return err;
 }

@@ -89,7 +89,7 @@ int dmab__mem_want_node(const struct dmab_device *dev)
 }
 
 int dmab__mem_verify(struct dmab_device *dev, void *base, size_t len, size_t page, int want,
-		     bool chose_node)
+		     bool chose_node, bool *counted_local)
 {
 	struct dmab__mem_dev *m = dev->mem;
 	struct dmab__placement pl;
@@ -116,6 +116,8 @@ int dmab__mem_verify(struct dmab_device *dev, void *base, size_t len, size_t pag
 			m->node_fallback[want]++;
 	}
 	pthread_mutex_unlock(&m->lock);
+	if (counted_local)
+		*counted_local = local;
 	if (err)
 		return dmab__fail(err,
 				  "%s: %zu of %zu pages are not on node %d (numa_strict): the node "
@@ -136,26 +138,54 @@ static bool has_room(int node, size_t len)
 	return free_bytes < 0 || (unsigned long long)free_bytes >= len;
 }
 
-int dmab__mem_place(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below)
+void dmab__mem_uncount(struct dmab_device *dev, bool local)
+{
+	struct dmab__mem_dev *m = dev->mem;
+	int want = dmab__mem_want_node(dev);
+
+	pthread_mutex_lock(&m->lock);
+	if (local) {
+		m->local--;
+		if (want < DMAB_STATS_NODES)
+			m->node_local[want]--;
+	} else {
+		m->fallback--;
+		if (want < DMAB_STATS_NODES)
+			m->node_fallback[want]--;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+int dmab__mem_place_as(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below,
+		       bool *counted_local)
 {
 	int want = dmab__mem_want_node(dev);
 	bool chose_node = has_room(want, len);
+
+	*m = (struct dmab__mem){.base = NULL};
 	int err = dmab__mem_alloc(m, len, chose_node ? want : -1, below);
 
 	if (err)
 		return dmab__fail(err, "%s: no %zu KiB of memory%s", dev->name, len >> 10,
 				  below ? " under the DMA mask" : "");
-	err = dmab__mem_verify(dev, m->base, m->len, m->page, want, chose_node);
+	err = dmab__mem_verify(dev, m->base, m->len, m->page, want, chose_node, counted_local);
 	if (err)
 		dmab__mem_free(m);
 	return err;
 }
 
-bool dmab__mem_adjacent(struct dmab_device *dev, void *base, size_t len, size_t page)
+int dmab__mem_place(struct dmab_device *dev, struct dmab__mem *m, size_t len, uintptr_t below)
+{
+	/* The kernel's order: the device's own area first. */
+	if (dmab__mem_from_area(dev, m, len, DMAB__MEM_ALIGN, below, NULL) == 0)
+		return 0;
+	return dmab__mem_place_as(dev, m, len, below, NULL);
+}
+
+bool dmab__mem_adjacent(const struct dmab_device *dev, size_t len, size_t page)
 {
 	/* Identity translation knows no physical addresses: one page only.
-	 * The pagemap translator answers for more. */
-	(void)dev;
-	(void)base;
-	return len <= page;
+	 * The others answer for a run when it is registered: one bus range
+	 * (an IOMMU's, or physically adjacent pages), or -EXDEV. */
+	return len <= page || dev->xlate != &dmab__xlate_identity;
 }

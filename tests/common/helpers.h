@@ -111,6 +111,41 @@ static inline void expect_trace(struct dmab_device *dev, const void *base, const
 		expect_trace(dev, base, w_, sizeof(w_) / sizeof(w_[0]));                           \
 	} while (0)
 
+/*
+ * The device's trace must be @op over every @line-byte line of [base+start,
+ * +len) exactly once, in ranges of any cut and order, then one completion;
+ * then the trace is cleared. For lists whose lines the library may issue in
+ * several steps: what matters is the lines, their operation and the
+ * completions, not how many ranges they came in.
+ */
+static inline void expect_lines(struct dmab_device *dev, const void *base, enum dmab_trace_op op,
+				uintptr_t start, size_t len, size_t line)
+{
+	const struct dmab_trace_rec *r;
+	size_t got, nl = len / line;
+	uint8_t *seen = calloc(nl ? nl : 1, 1);
+	uintptr_t s0 = (uintptr_t)base + start;
+
+	assert_non_null(seen);
+	assert_int_equal(dmab_trace_get(dev, &r, &got), 0);
+	assert_true(got >= 2);
+	for (size_t i = 0; i + 1 < got; i++) {
+		assert_int_equal(r[i].op, op);
+		assert_true(r[i].start >= s0 && r[i].len && r[i].start + r[i].len <= s0 + len);
+		for (size_t k = 0; k < r[i].len / line; k++) {
+			size_t at = (r[i].start - s0) / line + k;
+
+			assert_int_equal(seen[at], 0);
+			seen[at] = 1;
+		}
+	}
+	for (size_t k = 0; k < nl; k++)
+		assert_int_equal(seen[k], 1);
+	assert_int_equal(r[got - 1].op, T_DONE);
+	free(seen);
+	assert_int_equal(dmab_trace_clear(dev), 0);
+}
+
 static inline void expect_empty(struct dmab_device *dev)
 {
 	expect_trace(dev, NULL, NULL, 0);

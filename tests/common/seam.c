@@ -12,6 +12,7 @@
 #include "../../arch/sim/owned.h"
 #include "../../src/batch.h"
 #include "../../src/bounce/areas.h"
+#include "../../src/fast.h"
 #include "../../src/os/topology.h"
 
 static enum dmab__op op_of(enum dmab_trace_op op)
@@ -100,6 +101,11 @@ int seam_owned_unregister(struct dmab_device *dev, void *base, size_t len)
 unsigned seam_bounce_areas(const struct dmab_device *dev)
 {
 	return dev->bounce_pools ? dev->bounce_pools->nareas : 0;
+}
+
+size_t seam_bounce_quota(const struct dmab_device *dev, unsigned area)
+{
+	return dev->bounce_pools->areas[area].quota;
 }
 
 static struct dmab_arch swapped_from;
@@ -303,4 +309,9 @@ void seam_topo_set_free(int node, long long bytes)
 	if (node >= 0 && node < SEAM_TOPO_NODES)
 		fake.t.mem_free[node] = bytes;
 	pthread_mutex_unlock(&fake.lock);
+}
+
+void seam_fast_off(bool off)
+{
+	dmab__fast_off = off;
 }

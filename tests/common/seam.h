@@ -40,6 +40,9 @@ int seam_owned_unregister(struct dmab_device *dev, void *base, size_t len);
 /* The number of areas (locks) the device's bounce pools are cut into; 0 for
  * a device that cannot bounce. */
 unsigned seam_bounce_areas(const struct dmab_device *dev);
+/* Area @area's share of the high-water mark (src/bounce/areas.c); read it
+ * only while no other thread maps or unmaps on @dev. */
+size_t seam_bounce_quota(const struct dmab_device *dev, unsigned area);
 
 /* Put the device's cache maintenance on the built-in backend @name, over
  * the device's own line size, without probing it: for tests of a backend's
@@ -79,5 +82,9 @@ long long seam_topo_free(int node);
 void seam_topo_set_free(int node, long long bytes);
 /* Move the calling thread (as the fake sees it) to @cpu. */
 void seam_topo_set_cpu(int cpu);
+
+/* Send every map_sg and unmap_sg down the general path (true), or let the
+ * common device's calls take the fast path again (false: the default). */
+void seam_fast_off(bool off);
 
 #endif

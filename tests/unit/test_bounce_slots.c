@@ -180,6 +180,63 @@ static void test_areas(void **state)
 	free(buf);
 }
 
+static bool pin_to(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one) == 0;
+}
+
+/* A thread that moves to a CPU whose area has no quota gets a chunk of the
+ * other area's unused quota at once (as much as it has, at least a
+ * segment), not just the one entry's shortfall, so that its next entries
+ * take the fast path; the mark does not move. */
+static void test_quota_moves_in_chunks(void **state)
+{
+	(void)state;
+	struct dmab_device_config cfg = force_cfg();
+	uint8_t *buf = page_buf(4096);
+	dmab_addr_t a[200];
+	cpu_set_t saved;
+
+	cfg.pool_size = 1024 * KiB; /* 512 slots, 256 an area */
+	cfg.pool_areas = 2;
+	assert_int_equal(sched_getaffinity(0, sizeof(saved), &saved), 0);
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !CPU_ISSET(0, &saved) || !CPU_ISSET(1, &saved)) {
+		free(buf);
+		skip();
+	}
+	assert_true(pin_to(0));
+	struct dmab_device *dev = make(&cfg);
+
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(dmab_map_single(dev, buf, 100, DMAB_TO_DEVICE, 0, &a[i]), 0);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(dmab_unmap_single(dev, a[i], 100, DMAB_TO_DEVICE, 0), 0);
+	assert_int_equal(seam_bounce_quota(dev, 0), 200);
+	assert_int_equal(seam_bounce_quota(dev, 1), 0);
+	assert_true(pin_to(1));
+	assert_int_equal(dmab_map_single(dev, buf, 100, DMAB_TO_DEVICE, 0, &a[0]), 0);
+	/* one slot short, and a segment (128) more */
+	assert_int_equal(seam_bounce_quota(dev, 1), 129);
+	assert_int_equal(seam_bounce_quota(dev, 0), 71);
+	for (int i = 1; i < 129; i++)
+		assert_int_equal(dmab_map_single(dev, buf, 100, DMAB_TO_DEVICE, 0, &a[i]), 0);
+	assert_int_equal(seam_bounce_quota(dev, 1), 129);
+	struct dmab_stats s = stats_of(dev);
+
+	assert_int_equal(s.bounce_slots_used, 129);
+	assert_int_equal(s.bounce_slots_hwm, 200);
+	for (int i = 0; i < 129; i++)
+		assert_int_equal(dmab_unmap_single(dev, a[i], 100, DMAB_TO_DEVICE, 0), 0);
+	assert_int_equal(stats_of(dev).bounce_slots_used, 0);
+	destroy(dev);
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	free(buf);
+}
+
 /* Pool memory: on the device's node when NUMA is there, else anywhere;
  * hugepages or base pages. */
 static void test_pool_memory(void **state)
@@ -220,6 +277,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full_pool),
 	    cmocka_unit_test(test_areas),
+	    cmocka_unit_test(test_quota_moves_in_chunks),
 	    cmocka_unit_test(test_pool_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

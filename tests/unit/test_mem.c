@@ -5,7 +5,9 @@
  * coherent memory on a non-coherent device), frees checked against the
  * record, -EBUSY while anything is live, the simulator seeing the memory.
  */
+#include <dmabatch/xlate.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -291,6 +293,131 @@ static void test_contiguous(void **state)
 	assert_int_equal(dmab_device_destroy(dev), 0);
 }
 
+/* The physical address of @p from the real pagemap; 0 when unreadable. */
+static uint64_t phys_of(const void *p)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd >= 0 && pread(fd, &ent, 8, (off_t)((uintptr_t)p / page * 8)) != 8)
+		ent = 0;
+	if (fd >= 0)
+		close(fd);
+	return (ent & ((UINT64_C(1) << 55) - 1)) * page;
+}
+
+/*
+ * Does MADV_POPULATE_WRITE fault pages in, as the library's placement
+ * expects? qemu-user takes the advice and does nothing (a kernel populates
+ * or refuses, and on a refusal the library touches the pages itself).
+ */
+static bool populate_faults_in(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char in = 0;
+	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	bool yes = madvise(p, page, 23 /* MADV_POPULATE_WRITE */) != 0 ||
+		   (mincore(p, page, &in) == 0 && (in & 1));
+
+	munmap(p, page);
+	return yes;
+}
+
+/*
+ * On a translating device an allocation is registered with the translator,
+ * so its bus address is the translator's (here the physical address from
+ * the real pagemap) and sync finds it; freeing unregisters it. Without
+ * CAP_SYS_ADMIN pagemap reads PFN 0: the allocation fails and leaves
+ * nothing behind.
+ */
+static void test_on_pagemap(void **state)
+{
+	(void)state;
+	struct dmab_xlate_config x = {.kind = DMAB_XLATE_PAGEMAP, .allow_unpinned = true};
+	struct dmab_device_config cfg = {.size = sizeof(cfg),
+					 .name = "pm",
+					 .coherent = false,
+					 .numa_node = -1,
+					 .backend = "trace",
+					 .xlate = &x};
+	struct dmab_device *dev = NULL;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *cpu = NULL;
+	dmab_addr_t dma = 0;
+
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	int err = dmab_alloc_noncoherent(dev, page, DMAB_BIDIRECTIONAL, &cpu, &dma);
+	struct dmab_stats st = stats_of(dev);
+
+	/* Counted only when kept: a refused region's count is taken back. */
+	assert_int_equal(st.alloc_local + st.alloc_fallback, err == 0 ? 1 : 0);
+	if (geteuid() != 0) {
+		assert_int_equal(err, -EPERM);
+		assert_non_null(strstr(dmab_last_error(), "refused the memory"));
+		print_message("not root: only the refusal is tested\n");
+	} else if (!populate_faults_in()) {
+		assert_int_equal(err, -EFAULT);
+		assert_non_null(strstr(dmab_last_error(), "not present"));
+		print_message("pages are not faulted in here (qemu-user): only the refusal\n");
+	} else {
+		assert_int_equal(err, 0);
+		assert_int_equal(dma, phys_of(cpu));
+		assert_int_equal(dmab_sync_single_for_device(dev, dma, page, DMAB_BIDIRECTIONAL),
+				 0);
+		assert_int_equal(dmab_sync_single_for_cpu(dev, dma, page, DMAB_BIDIRECTIONAL), 0);
+		/* Registered by the allocation, so not by the caller too. */
+		assert_int_equal(dmab_mem_unregister(dev, cpu, page), -EINVAL);
+		assert_int_equal(dmab_free_noncoherent(dev, page, cpu, dma, DMAB_BIDIRECTIONAL), 0);
+		/* Gone from the translator with the allocation. */
+		assert_int_equal(dmab_sync_single_for_cpu(dev, dma, page, DMAB_BIDIRECTIONAL),
+				 -EINVAL);
+	}
+	assert_int_equal(stats_of(dev).alloc_live, 0);
+	assert_int_equal(dmab_device_destroy(dev), 0);
+}
+
+/*
+ * Several hugepages on a translator that can tell whether they are
+ * physically adjacent (pagemap): not refused up front as with identity
+ * translation; with hugepages reserved, either one run (each hugepage's
+ * physical address follows the last, and the bus address is the first's)
+ * or -ENOMEM saying there is no adjacent run; without, -ENOMEM saying so.
+ */
+static void test_contiguous_on_pagemap(void **state)
+{
+	(void)state;
+	struct dmab_xlate_config x = {.kind = DMAB_XLATE_PAGEMAP};
+	struct dmab_device_config cfg = {
+	    .size = sizeof(cfg), .name = "pm", .coherent = true, .numa_node = -1, .xlate = &x};
+	struct dmab_device *dev = NULL;
+	size_t huge = (size_t)2 << 20, len = 2 * huge;
+	void *cpu = NULL;
+	dmab_addr_t dma = 0;
+
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	int err = dmab_alloc_contiguous(dev, len, &cpu, &dma);
+
+	if (free_hugepages() < 2) {
+		assert_int_equal(err, -ENOMEM);
+		assert_non_null(strstr(dmab_last_error(), "nr_hugepages"));
+		print_message("fewer than 2 hugepages reserved: only the refusal is tested\n");
+	} else if (geteuid() != 0) {
+		assert_int_equal(err, -EPERM);
+	} else if (err == 0) {
+		assert_int_equal(dma, phys_of(cpu));
+		assert_int_equal(phys_of((char *)cpu + huge), dma + huge);
+		assert_int_equal(dmab_free_contiguous(dev, len, cpu, dma), 0);
+	} else {
+		assert_int_equal(err, -ENOMEM);
+		assert_non_null(strstr(dmab_last_error(), "no physically adjacent run"));
+	}
+	assert_int_equal(stats_of(dev).alloc_live, 0);
+	assert_int_equal(dmab_device_destroy(dev), 0);
+}
+
 static void test_pool_errors(void **state)
 {
 	(void)state;
@@ -406,6 +533,8 @@ int main(void)
 	    cmocka_unit_test(test_noncoherent_on_sim),
 	    cmocka_unit_test(test_under_mask),
 	    cmocka_unit_test(test_contiguous),
+	    cmocka_unit_test(test_on_pagemap),
+	    cmocka_unit_test(test_contiguous_on_pagemap),
 	    cmocka_unit_test(test_pool_errors),
 	    cmocka_unit_test(test_pool_blocks),
 	    cmocka_unit_test(test_pool_large_blocks),

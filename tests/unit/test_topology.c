@@ -282,17 +282,23 @@ static void test_fallback_when_full(void **state)
 	assert_int_equal(dmab_device_destroy(dev), 0);
 }
 
+/* A coherent trace device on node 1 with an area of @area bytes. */
+static struct dmab_device_config area_cfg(size_t area)
+{
+	return (struct dmab_device_config){.size = sizeof(struct dmab_device_config),
+					   .coherent = true,
+					   .numa_node = 1,
+					   .backend = "trace",
+					   .numa_area_size = area};
+}
+
 /* The device's own area first: reserved while node 1 had room, it serves
  * after the node has filled up; what it cannot hold falls back. */
 static void test_device_area(void **state)
 {
 	(void)state;
 	struct seam_topo t = machine(2, 1, 64 * MiB);
-	struct dmab_device_config cfg = {.size = sizeof(cfg),
-					 .coherent = true,
-					 .numa_node = 1,
-					 .backend = "trace",
-					 .numa_area_size = 1 << 20};
+	struct dmab_device_config cfg = area_cfg(1 << 20);
 	struct dmab_device *dev = NULL;
 	void *cpu[3];
 	dmab_addr_t dma[3];
@@ -331,6 +337,57 @@ static void test_device_area(void **state)
 
 	cfg.numa_area_size = DMAB_ALLOC_MAX + 1;
 	assert_int_equal(dmab_device_create(&cfg, &dev), -EINVAL);
+}
+
+/* A bounce pool comes from the device's area first too (2 MiB aligned runs):
+ * local while node 1 is full; a pool the area cannot hold falls back. */
+static void test_pool_from_area(void **state)
+{
+	(void)state;
+	struct seam_topo t = machine(2, 1, 64 * MiB);
+	struct dmab_device_config cfg = area_cfg(2 * MiB);
+	struct dmab_device *dev = NULL;
+	static char buf[512];
+	dmab_addr_t bus;
+
+	cfg.bounce = DMAB_BOUNCE_FORCE;
+	seam_topo_install(&t);
+	for (int big = 0; big < 2; big++) {
+		cfg.pool_size = big ? 4 * MiB : 256 << 10;
+		seam_topo_set_free(1, 64 * MiB);
+		assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+		seam_topo_set_free(1, 0); /* everyone else used node 1 up */
+		assert_int_equal(dmab_map_single(dev, buf, sizeof(buf), DMAB_TO_DEVICE, 0, &bus),
+				 0);
+		assert_int_equal(dmab_unmap_single(dev, bus, sizeof(buf), DMAB_TO_DEVICE, 0), 0);
+		struct dmab_stats s = stats_of(dev);
+
+		/* The area itself, then the pool: from the area, or the default. */
+		assert_int_equal(s.alloc_local, big ? 1 : 2);
+		assert_int_equal(s.alloc_fallback, big ? 1 : 0);
+		assert_int_equal(s.alloc_node_local[1], big ? 1 : 2);
+		/* The pool's pages go back to the area, the area to node 1. */
+		assert_int_equal(dmab_device_destroy(dev), 0);
+		assert_int_equal(seam_topo_free(1), 2 * MiB);
+	}
+	/* Runs start 2 MiB aligned: with a page of the area taken, the pool
+	 * comes from its second 2 MiB. */
+	void *cpu;
+	dmab_addr_t dma;
+
+	cfg.pool_size = 256 << 10;
+	cfg.numa_area_size = 4 * MiB;
+	seam_topo_set_free(1, 64 * MiB);
+	assert_int_equal(dmab_device_create(&cfg, &dev), 0);
+	seam_topo_set_free(1, 0);
+	assert_int_equal(dmab_alloc_coherent(dev, 4096, &cpu, &dma), 0);
+	assert_int_equal(dmab_map_single(dev, buf, sizeof(buf), DMAB_TO_DEVICE, 0, &bus), 0);
+	assert_int_equal(dmab_unmap_single(dev, bus, sizeof(buf), DMAB_TO_DEVICE, 0), 0);
+	assert_int_equal(stats_of(dev).alloc_local, 3);
+	assert_int_equal(stats_of(dev).alloc_fallback, 0);
+	assert_true(bus % (2 * MiB) == 0 && bus - (uintptr_t)cpu == 2 * MiB);
+	assert_int_equal(dmab_free_coherent(dev, 4096, cpu, dma), 0);
+	assert_int_equal(dmab_device_destroy(dev), 0);
 }
 
 /* Pages that went elsewhere after the node was chosen: counted; strict fails. */
@@ -446,6 +503,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_two_nodes_local, teardown),
 	    cmocka_unit_test_teardown(test_fallback_when_full, teardown),
 	    cmocka_unit_test_teardown(test_device_area, teardown),
+	    cmocka_unit_test_teardown(test_pool_from_area, teardown),
 	    cmocka_unit_test_teardown(test_mismatch, teardown),
 	    cmocka_unit_test_teardown(test_eight_nodes, teardown),
 	    cmocka_unit_test_teardown(test_one_node_and_none, teardown),
