@@ -49,7 +49,9 @@ static void *bouncer(void *arg)
 {
 	struct worker *w = arg;
 
-	while (now() < w->until) {
+	/* At least one round: a thread that starts late (qemu-user) still maps,
+	 * so the device has made its pool. */
+	for (bool first = true; first || now() < w->until; first = false) {
 		struct dmab_sg sg[3];
 		int n = next_rand(&w->seed) % 2 ? 3 : 1;
 		bool bidi = next_rand(&w->seed) % 2;
@@ -102,7 +104,9 @@ static void *churner(void *arg)
 {
 	struct worker *w = arg;
 
-	while (now() < w->until) {
+	/* At least one round: a thread that starts late (qemu-user) still maps,
+	 * so the device has made its pool. */
+	for (bool first = true; first || now() < w->until; first = false) {
 		struct dmab_sg sg[3];
 		int n = next_rand(&w->seed) % 2 ? 3 : 1;
 
