@@ -331,6 +331,11 @@ static int grow(struct dmab__bounce_pools *bp, unsigned gen, struct dmab__pool *
 
 	while (atomic_load_explicit(link, memory_order_relaxed))
 		link = &atomic_load_explicit(link, memory_order_relaxed)->next;
+	/* Counted before it is linked: another thread may take slots in it as
+	 * soon as it is, and its lookups (dmab__bounce_find) skip the extra
+	 * pools while npools says there are none. */
+	atomic_fetch_add(&bp->npools, 1);
+	atomic_fetch_add(&bp->total_slots, p->nslots);
 	/* Release: a reader that sees the pointer sees the pool made. */
 	atomic_store_explicit(link, p, memory_order_release);
 	if (n == 0) {
@@ -340,8 +345,6 @@ static int grow(struct dmab__bounce_pools *bp, unsigned gen, struct dmab__pool *
 		atomic_fetch_add(&bp->grown, 1);
 		*made = p;
 	}
-	atomic_fetch_add(&bp->npools, 1);
-	atomic_fetch_add(&bp->total_slots, p->nslots);
 	atomic_fetch_add(&bp->gen, 1);
 out:
 	pthread_mutex_unlock(&bp->grow_lock);
