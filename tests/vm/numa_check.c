@@ -24,7 +24,8 @@
  *     5 allocations on node 1, 3 fallbacks
  *
  * (the three big allocations fell back to the default policy, which puts
- * them on CPU 0's node 0; both are checked).
+ * them on CPU 0's node 0 unless that node runs short too: the count is
+ * checked, where their pages went is reported).
  *
  * Last, the bounce figure: map+unmap of a BOUNCE_LEN buffer on node 0,
  * bounced (DMAB_BOUNCE_FORCE, DMAB_BIDIRECTIONAL: a copy in at map, a copy
@@ -154,15 +155,20 @@ static int check(const char *arch, const char *bdf, const struct plan *plan)
 	    arch, bdf, want, s.bounce_node, k, want, (unsigned long long)s.alloc_fallback);
 	int bad = 0, home = 0;
 
-	/* The fallbacks went where the default policy puts memory: CPU's node. */
+	/* The fallbacks went where the default policy puts memory: mostly the
+	 * CPU's node, but the kernel may spill pages of a big allocation to
+	 * another node when that one runs short, so this is reported, not
+	 * judged: the library's promise is the count. */
 	for (int i = 0; plan && i < NONCOH; i++)
 		home += pages_on(cpu[i], len[i], (int)node_now);
-	if (plan && (s.alloc_fallback != NONCOH || k != ALLOCS - NONCOH || home != NONCOH))
+	if (plan)
+		printf("# numa_check: %d of %d fallback allocations wholly on CPU %d's node %u\n",
+		       home, NONCOH, 0, node_now);
+	if (plan && (s.alloc_fallback != NONCOH || k != ALLOCS - NONCOH))
 		bad = printf("vm %s numa %s: FAIL, forced fallback: %llu fallbacks, %d of %d "
-			     "allocations on node %d, %d of %d fallbacks on node %u (expected %d, "
-			     "%d, %d)\n",
-			     arch, bdf, (unsigned long long)s.alloc_fallback, k, ALLOCS, want, home,
-			     NONCOH, node_now, NONCOH, ALLOCS - NONCOH, NONCOH);
+			     "allocations on node %d (expected %d, %d)\n",
+			     arch, bdf, (unsigned long long)s.alloc_fallback, k, ALLOCS, want,
+			     NONCOH, ALLOCS - NONCOH);
 	/* Regions: the pool, 6 allocations, one pool chunk; each counted once. */
 	if (s.alloc_local + s.alloc_fallback != 8 || s.alloc_mismatch)
 		bad = printf("vm %s numa %s: FAIL, the library counted %llu local, %llu fallback, "
