@@ -43,9 +43,10 @@ void dmab__hold_unlock(struct dmab__hold *h);
 
 /*
  * run.c: dmab__slots_alloc() for entry @index of the hold's list, [orig,
- * orig + len): from the slots taken ahead for it, or, if it and the entries
- * after it are alike (same length and placement) and @ahead (they all
- * bounce), one run for up to DMAB__RUN_SLOTS of them at once.
+ * orig + len), once dmab__run_next() found no slots taken ahead for it: if
+ * it and the entries after it are alike (same length and placement) and
+ * @ahead (they all bounce), one run for up to DMAB__RUN_SLOTS of them at
+ * once.
  */
 #define DMAB__RUN_SLOTS 512
 int dmab__run_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_t n, uint64_t cmask,

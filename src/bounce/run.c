@@ -95,8 +95,6 @@ int dmab__run_alloc(struct dmab__bounce_pools *bp, struct dmab__hold *h, size_t 
 {
 	if (!h)
 		return dmab__slots_alloc(bp, h, n, cmask, want, pool, first);
-	if (dmab__run_next(h, n, cmask, want, pool, first))
-		return 0;
 	run_end(h); /* what is left does not fit this entry */
 	/* A run only where the next entry's slots follow this one's aligned. */
 	if (ahead && h->sg && index >= 0 && index + 1 < h->nents && (n & cmask) == 0 &&
